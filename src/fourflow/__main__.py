@@ -1,0 +1,3 @@
+from fourflow.cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""The ``fourflow`` command: one entry point for people and scripts.
+
+Every command honours DATABASE_URL; without it the embedded PostgreSQL is started.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from fourflow.core.database import Database, database_for_url, resolve_database_url
+from fourflow.core.settings import Settings, get_settings
+
+app = typer.Typer(help="Fourflow: supply-chain finance on trade data.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users.", no_args_is_help=True)
+sellers_app = typer.Typer(help="Sellers.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(sellers_app, name="sellers")
+
+
+def _database(settings: Settings) -> tuple[str, Database]:
+    url = resolve_database_url(settings)
+    return url, database_for_url(url)
+
+
+def _upgrade(url: str) -> None:
+    from fourflow.core.migrations import upgrade
+
+    upgrade(url)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations up to the newest one."""
+    url, _ = _database(get_settings())
+    _upgrade(url)
+    typer.echo("database schema is current")
+
+
+@app.command("demo-data")
+def demo_data() -> None:
+    """Load the demo world (idempotent)."""
+    from fourflow.demo_data import load_demo_data
+
+    url, database = _database(get_settings())
+    _upgrade(url)
+    with database.unit_of_work() as session:
+        created = load_demo_data(session)
+    typer.echo(json.dumps(created))
+
+
+@users_app.command("create")
+def users_create(
+    organisation: Annotated[str, typer.Option(help="Organisation short name (slug).")],
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    role: Annotated[str, typer.Option(help="Role, e.g. seller_admin or administrator.")],
+    password: Annotated[str | None, typer.Option(help="Asked for when omitted.")] = None,
+) -> None:
+    """Create a user directly (for the first administrator of a new installation)."""
+    from fourflow.audit.service import AuditContext
+    from fourflow.core.errors import FourflowError
+    from fourflow.core.i18n import current_language
+    from fourflow.identity import service as identity
+    from fourflow.identity.roles import Role
+
+    try:
+        chosen_role = Role(role)
+    except ValueError:
+        typer.echo(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", err=True)
+        raise typer.Exit(2) from None
+    secret = password or getpass.getpass("Password: ")
+    _url, database = _database(get_settings())
+    try:
+        with database.unit_of_work() as session:
+            found = identity.organisation_by_slug(session, organisation)
+            if found is None:
+                typer.echo(f"no organisation with short name {organisation!r}", err=True)
+                raise typer.Exit(1)
+            user = identity.create_user(session, AuditContext.system(), organisation=found,
+                                        email=email, display_name=name, role=chosen_role,
+                                        password=secret)
+            typer.echo(json.dumps({"id": str(user.id), "email": user.email, "role": user.role}))
+    except FourflowError as error:
+        typer.echo(error.localised(current_language()), err=True)
+        raise typer.Exit(1) from None
+
+
+@sellers_app.command("list")
+def sellers_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List seller organisations."""
+    from fourflow.identity import service as identity
+
+    _url, database = _database(get_settings())
+    with database.unit_of_work() as session:
+        sellers = [{"id": str(o.id), "slug": o.slug, "name": o.name}
+                   for o in identity.organisations_of_kind(session, "seller")]
+    if as_json:
+        typer.echo(json.dumps(sellers, ensure_ascii=False))
+        return
+    if not sellers:
+        typer.echo("no sellers yet; run `fourflow demo-data`")
+    for seller in sellers:
+        typer.echo(f"{seller['slug']:<24} {seller['name']}  ({seller['id']})")
+
+
+@app.command()
+def worker() -> None:
+    """Run the background job worker until interrupted."""
+    from fourflow.worker import run_worker
+
+    settings = get_settings()
+    url, database = _database(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    run_worker(settings, database, url)
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Web server processes.")] = None,
+    demo: Annotated[bool, typer.Option(help="Load the demo world into an empty database.")] = True,
+    job_worker: Annotated[bool, typer.Option("--job-worker/--no-job-worker",
+                                             help="Also start the job worker.")] = True,
+) -> None:
+    """Start the web/API server (and the job worker), migrating and seeding first."""
+    import uvicorn
+
+    from fourflow.demo_data import DEMO_CLIENT_SECRET, DEMO_PASSWORD, demo_logins, load_demo_data
+    from fourflow.identity import service as identity
+
+    settings = get_settings()
+    host = host or settings.web.host
+    port = port or settings.web.port
+    url, database = _database(settings)
+    _upgrade(url)
+    with database.unit_of_work() as session:
+        empty = not identity.organisations_of_kind(session, "platform")
+        if demo and empty:
+            load_demo_data(session)
+    # Child processes (web workers, job worker) use the same server, embedded or not.
+    os.environ["DATABASE_URL"] = url
+    os.environ["FOURFLOW_WEB__HOST"] = host
+    os.environ["FOURFLOW_WEB__PORT"] = str(port)
+    worker_process = None
+    if job_worker:
+        worker_process = subprocess.Popen([sys.executable, "-m", "fourflow", "worker"])
+    address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    typer.echo(f"\nFourflow is running at {address}\n")
+    if demo:
+        typer.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for organisation, email, role in demo_logins():
+            typer.echo(f"  {email:<28} {role:<20} {organisation}")
+        typer.echo(f"API clients: demo-lumen, demo-silkroad, demo-brighttoys "
+                   f"(secret: {DEMO_CLIENT_SECRET})")
+    typer.echo("Press Ctrl-C to stop; data is kept.\n")
+    try:
+        uvicorn.run("fourflow.app:create_app_from_environment", factory=True, host=host, port=port,
+                    workers=workers or settings.web.workers, log_level="warning",
+                    access_log=False)
+    finally:
+        if worker_process is not None and worker_process.poll() is None:
+            worker_process.send_signal(signal.SIGTERM)
+            try:
+                worker_process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker_process.kill()
+        from fourflow.core.embedded_database import stop_embedded_databases
+
+        stop_embedded_databases()
+        typer.echo("Fourflow stopped.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Engine and unit-of-work sessions.
+
+The edge (a request or a job) owns the transaction: it opens one session, commits on
+success and rolls back on error. Services and repositories only ever ``flush()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from fourflow.core.settings import Settings
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """Turn the standard ``postgresql://`` form into the psycopg 3 dialect URL."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url[len(prefix) :]
+    raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {database_url.split(':')[0]}://…")
+
+
+def libpq_url(database_url: str) -> str:
+    """The plain libpq form (for psycopg and procrastinate, which do not know dialects)."""
+    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The configured server, or the embedded one started on demand."""
+    if settings.database.url is not None:
+        return settings.database.url.get_secret_value()
+    from fourflow.core.embedded_database import start_embedded_database
+
+    return start_embedded_database(
+        settings.database.embedded_data_directory, settings.database.embedded_database_name
+    )
+
+
+def make_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    return create_engine(
+        sqlalchemy_url(database_url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        # Timestamps are stored and compared in UTC regardless of the server's zone.
+        connect_args={"options": "-c timezone=UTC"},
+    )
+
+
+class Database:
+    """One engine plus the session factory bound to it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it raises."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def is_reachable(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return False
+
+
+@lru_cache(maxsize=4)
+def database_for_url(database_url: str) -> Database:
+    return Database(make_engine(database_url))

@@ -1,0 +1,112 @@
+"""The demo world loaded by ``fourflow demo-data`` and ``make run``. Idempotent: running it
+again creates only what is missing. Later capabilities extend this world."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from fourflow.audit.service import AuditContext
+from fourflow.core.errors import Conflict
+from fourflow.identity import service as identity
+from fourflow.identity.models import Organisation
+from fourflow.identity.roles import OrganisationKind, Role, Scope
+from fourflow.identity.schemas import ApiClientCreate, OrganisationCreate
+
+DEMO_PASSWORD = "fourflow-demo"
+DEMO_CLIENT_SECRET = "fourflow-demo-client-secret"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOrganisation:
+    slug: str
+    name: str
+    kind: OrganisationKind
+    country_code: str
+    users: tuple[tuple[str, str, Role], ...]  # (e-mail, display name, role)
+
+
+DEMO_ORGANISATIONS: tuple[DemoOrganisation, ...] = (
+    DemoOrganisation("fourflow", "Fourflow Platform", OrganisationKind.PLATFORM, "HK", (
+        ("admin@fourflow.demo", "Ada Administrator", Role.ADMINISTRATOR),
+        ("risk@fourflow.demo", "Rui Risk", Role.RISK_OFFICER),
+        ("compliance@fourflow.demo", "Chen Compliance", Role.COMPLIANCE_OFFICER),
+        ("operations@fourflow.demo", "Omar Operations", Role.OPERATIONS),
+        ("auditor@fourflow.demo", "Aiko Auditor", Role.AUDITOR),
+    )),
+    DemoOrganisation("lumen-electronics", "Shenzhen Lumen Electronics Co., Ltd.",
+                     OrganisationKind.SELLER, "CN", (
+        ("owner@lumen.demo", "Li Wei", Role.SELLER_ADMIN),
+        ("finance@lumen.demo", "Zhang Min", Role.SELLER_FINANCE),
+    )),
+    DemoOrganisation("silkroad-home", "Hangzhou Silkroad Home Goods Ltd.",
+                     OrganisationKind.SELLER, "CN", (
+        ("owner@silkroad.demo", "Wang Fang", Role.SELLER_ADMIN),
+        ("finance@silkroad.demo", "Liu Yang", Role.SELLER_FINANCE),
+    )),
+    DemoOrganisation("bright-toys", "Yiwu Bright Toys Trading Co.", OrganisationKind.SELLER, "CN", (
+        ("owner@brighttoys.demo", "Chen Jie", Role.SELLER_ADMIN),
+        ("finance@brighttoys.demo", "Huang Li", Role.SELLER_FINANCE),
+    )),
+    DemoOrganisation("harbour-capital", "Harbour Trade Capital", OrganisationKind.FUNDER, "SG", (
+        ("analyst@harbour.demo", "Sam Tan", Role.FUNDER_ANALYST),
+    )),
+    DemoOrganisation("blue-jade", "Blue Jade Investors", OrganisationKind.INVESTOR, "HK", (
+        ("investor@bluejade.demo", "Grace Ho", Role.INVESTOR_VIEWER),
+    )),
+    DemoOrganisation("rotterdam-3pl", "Rotterdam Overseas Warehouse B.V.",
+                     OrganisationKind.WAREHOUSE, "NL", (
+        ("ops@rotterdam3pl.demo", "Daan de Vries", Role.PARTNER_DEVELOPER),
+    )),
+    DemoOrganisation("pacific-bridge", "Pacific Bridge Logistics", OrganisationKind.LOGISTICS_PROVIDER,
+                     "US", (
+        ("dev@pacificbridge.demo", "Maria Lopez", Role.PARTNER_DEVELOPER),
+    )),
+)
+
+# One OAuth client per seller, so the API can be tried at once (documented in the README).
+DEMO_API_CLIENTS = {"lumen-electronics": "demo-lumen", "silkroad-home": "demo-silkroad",
+                    "bright-toys": "demo-brighttoys"}
+
+
+def _organisation(session: Session, spec: DemoOrganisation) -> tuple[Organisation, bool]:
+    existing = identity.organisation_by_slug(session, spec.slug)
+    if existing is not None:
+        return existing, False
+    created = identity.create_organisation(session, None, OrganisationCreate(
+        slug=spec.slug, name=spec.name, kind=spec.kind, country_code=spec.country_code))
+    return created, True
+
+
+def load_demo_data(session: Session) -> dict[str, int]:
+    """Create the demo organisations, users and API clients that are missing."""
+    created = {"organisations": 0, "users": 0, "api_clients": 0}
+    context = AuditContext.system()
+    for spec in DEMO_ORGANISATIONS:
+        organisation, is_new = _organisation(session, spec)
+        created["organisations"] += int(is_new)
+        for email, name, role in spec.users:
+            try:
+                savepoint = session.begin_nested()
+                identity.create_user(session, context, organisation=organisation, email=email,
+                                     display_name=name, role=role, password=DEMO_PASSWORD,
+                                     preferred_language="zh_Hans" if spec.country_code == "CN"
+                                     else "en")
+                savepoint.commit()
+                created["users"] += 1
+            except Conflict:
+                savepoint.rollback()
+        client_id = DEMO_API_CLIENTS.get(spec.slug)
+        if client_id and is_new:
+            identity.create_api_client(session, None, organisation.id, ApiClientCreate(
+                name="Demo integration", scopes=list(Scope)), client_id=client_id,
+                client_secret=DEMO_CLIENT_SECRET)
+            created["api_clients"] += 1
+    return created
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(organisation, e-mail, role) for the start-up banner."""
+    return [(spec.name, email, role.value) for spec in DEMO_ORGANISATIONS
+            for email, _name, role in spec.users]

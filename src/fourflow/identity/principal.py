@@ -1,0 +1,45 @@
+"""Who is calling: a signed-in user or an API client, with what they may do."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from fourflow.audit.service import AuditContext
+from fourflow.core.i18n import Language
+from fourflow.identity.roles import OrganisationKind, Permission
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    actor_type: str  # "user" or "api_client"
+    actor_id: uuid.UUID
+    organisation_id: uuid.UUID
+    organisation_kind: OrganisationKind
+    display_name: str
+    permissions: frozenset[Permission]
+    role: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    language: Language = "en"
+    request_id: str | None = None
+    ip_address: str | None = None
+    csrf_token: str | None = None
+
+    @property
+    def is_platform_staff(self) -> bool:
+        return self.organisation_kind is OrganisationKind.PLATFORM
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def sees_all_organisations(self) -> bool:
+        return self.can(Permission.READ_ALL_ORGANISATIONS)
+
+    def audit_context(self) -> AuditContext:
+        return AuditContext(
+            actor_type=self.actor_type,
+            actor_id=self.actor_id,
+            organisation_id=self.organisation_id,
+            request_id=self.request_id,
+            ip_address=self.ip_address,
+        )

@@ -1,0 +1,130 @@
+"""Organisation kinds, roles, permissions and API scopes, and how they relate."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from fourflow.core.i18n import N_
+
+
+class OrganisationKind(StrEnum):
+    SELLER = "seller"
+    SUPPLIER = "supplier"
+    LOGISTICS_PROVIDER = "logistics_provider"
+    WAREHOUSE = "warehouse"
+    FUNDER = "funder"
+    INVESTOR = "investor"
+    PARTNER = "partner"
+    PLATFORM = "platform"
+
+
+class Role(StrEnum):
+    SELLER_ADMIN = "seller_admin"
+    SELLER_FINANCE = "seller_finance"
+    FUNDER_ANALYST = "funder_analyst"
+    INVESTOR_VIEWER = "investor_viewer"
+    PARTNER_DEVELOPER = "partner_developer"
+    RISK_OFFICER = "risk_officer"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    OPERATIONS = "operations"
+    ADMINISTRATOR = "administrator"
+    AUDITOR = "auditor"
+
+
+class Permission(StrEnum):
+    READ_PROFILE = "profile:read"
+    READ_OWN_ORGANISATION = "organisation:read"
+    READ_OWN_USERS = "organisation:users:read"
+    MANAGE_OWN_USERS = "organisation:users:manage"
+    MANAGE_API_CLIENTS = "organisation:api_clients:manage"
+    READ_ALL_ORGANISATIONS = "platform:organisations:read"
+    MANAGE_ALL_ORGANISATIONS = "platform:organisations:manage"
+    READ_AUDIT_LOG = "platform:audit:read"
+
+
+ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
+    OrganisationKind.SELLER: N_("Seller"),
+    OrganisationKind.SUPPLIER: N_("Supplier"),
+    OrganisationKind.LOGISTICS_PROVIDER: N_("Logistics provider"),
+    OrganisationKind.WAREHOUSE: N_("Warehouse"),
+    OrganisationKind.FUNDER: N_("Funder"),
+    OrganisationKind.INVESTOR: N_("Investor"),
+    OrganisationKind.PARTNER: N_("Partner"),
+    OrganisationKind.PLATFORM: N_("Platform"),
+}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.SELLER_ADMIN: N_("Seller administrator"),
+    Role.SELLER_FINANCE: N_("Seller finance"),
+    Role.FUNDER_ANALYST: N_("Funder analyst"),
+    Role.INVESTOR_VIEWER: N_("Investor viewer"),
+    Role.PARTNER_DEVELOPER: N_("Partner developer"),
+    Role.RISK_OFFICER: N_("Risk officer"),
+    Role.COMPLIANCE_OFFICER: N_("Compliance officer"),
+    Role.OPERATIONS: N_("Operations"),
+    Role.ADMINISTRATOR: N_("Administrator"),
+    Role.AUDITOR: N_("Auditor"),
+}
+
+_PARTNER_ROLES = frozenset({Role.PARTNER_DEVELOPER})
+
+ROLES_BY_KIND: dict[OrganisationKind, frozenset[Role]] = {
+    OrganisationKind.SELLER: frozenset({Role.SELLER_ADMIN, Role.SELLER_FINANCE}),
+    OrganisationKind.FUNDER: frozenset({Role.FUNDER_ANALYST}),
+    OrganisationKind.INVESTOR: frozenset({Role.INVESTOR_VIEWER}),
+    OrganisationKind.SUPPLIER: _PARTNER_ROLES,
+    OrganisationKind.LOGISTICS_PROVIDER: _PARTNER_ROLES,
+    OrganisationKind.WAREHOUSE: _PARTNER_ROLES,
+    OrganisationKind.PARTNER: _PARTNER_ROLES,
+    OrganisationKind.PLATFORM: frozenset(
+        {Role.RISK_OFFICER, Role.COMPLIANCE_OFFICER, Role.OPERATIONS, Role.ADMINISTRATOR,
+         Role.AUDITOR}
+    ),
+}
+
+_EVERYONE = frozenset({Permission.READ_PROFILE, Permission.READ_OWN_ORGANISATION,
+                       Permission.READ_OWN_USERS})
+_PLATFORM_STAFF = _EVERYONE | {Permission.READ_ALL_ORGANISATIONS}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.SELLER_ADMIN: _EVERYONE | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_API_CLIENTS},
+    Role.SELLER_FINANCE: _EVERYONE,
+    Role.FUNDER_ANALYST: _EVERYONE,
+    Role.INVESTOR_VIEWER: _EVERYONE,
+    Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
+    Role.RISK_OFFICER: _PLATFORM_STAFF,
+    Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
+    Role.OPERATIONS: _PLATFORM_STAFF,
+    Role.ADMINISTRATOR: _PLATFORM_STAFF
+    | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
+       Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG},
+    Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
+}
+
+
+class Scope(StrEnum):
+    """What an API client may be granted; each maps to the permissions it unlocks."""
+
+    PROFILE_READ = "profile:read"
+    ORGANISATION_READ = "organisation:read"
+    USERS_READ = "organisation:users:read"
+
+
+SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
+    Scope.PROFILE_READ: frozenset({Permission.READ_PROFILE}),
+    Scope.ORGANISATION_READ: frozenset({Permission.READ_OWN_ORGANISATION}),
+    Scope.USERS_READ: frozenset({Permission.READ_OWN_USERS}),
+}
+
+SCOPE_LABELS: dict[Scope, str] = {
+    Scope.PROFILE_READ: N_("Read the client's own profile"),
+    Scope.ORGANISATION_READ: N_("Read the organisation"),
+    Scope.USERS_READ: N_("Read the organisation's users"),
+}
+
+
+def permissions_for_scopes(scopes: frozenset[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for scope in scopes:
+        granted |= SCOPE_PERMISSIONS.get(Scope(scope), frozenset())
+    return frozenset(granted)

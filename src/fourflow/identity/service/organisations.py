@@ -1,0 +1,72 @@
+"""Organisations: creation by platform administrators, reads within the caller's reach."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from fourflow.audit import service as audit
+from fourflow.core.errors import PermissionDenied
+from fourflow.core.pagination import Page, PageRequest
+from fourflow.identity import repository
+from fourflow.identity.errors import OrganisationNotFound, OrganisationSlugTaken
+from fourflow.identity.models import Organisation
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import Permission
+from fourflow.identity.schemas import OrganisationCreate
+
+
+def audit_cross_organisation_read(session: Session, principal: Principal, action: str,
+                                  organisation_id: uuid.UUID, subject_type: str,
+                                  subject_id: object) -> None:
+    """Staff reading another organisation's data leave a trace (ARCHITECTURE rule 7)."""
+    if organisation_id != principal.organisation_id:
+        audit.record(session, principal.audit_context(), action, subject_type=subject_type,
+                     subject_id=subject_id, organisation_id=organisation_id)
+
+
+def create_organisation(session: Session, principal: Principal | None,
+                        data: OrganisationCreate) -> Organisation:
+    """``principal`` None means the system itself (CLI, demo data)."""
+    if principal is not None and not principal.can(Permission.MANAGE_ALL_ORGANISATIONS):
+        raise PermissionDenied()
+    if repository.organisation_by_slug(session, data.slug) is not None:
+        raise OrganisationSlugTaken(field="slug", slug=data.slug)
+    organisation = Organisation(slug=data.slug, name=data.name, kind=data.kind.value,
+                                country_code=data.country_code)
+    repository.add(session, organisation)
+    context = principal.audit_context() if principal else audit.AuditContext.system()
+    audit.record(session, context, "identity:organisation:created",
+                 subject_type="organisation", subject_id=organisation.id,
+                 organisation_id=organisation.id,
+                 after={"slug": data.slug, "name": data.name, "kind": data.kind.value,
+                        "country_code": data.country_code})
+    return organisation
+
+
+def get_organisation(session: Session, principal: Principal,
+                     organisation_id: uuid.UUID) -> Organisation:
+    organisation = repository.organisation_by_id(session, organisation_id, principal)
+    if organisation is None:
+        raise OrganisationNotFound()
+    return organisation
+
+
+def list_organisations(session: Session, principal: Principal, request: PageRequest, *,
+                       kind: str | None = None, search: str | None = None,
+                       sort: str = "name", descending: bool = False) -> Page[Organisation]:
+    items, total = repository.organisations_page(
+        session, principal, kind=kind, search=search, sort=sort, descending=descending,
+        offset=request.offset, limit=request.page_size)
+    return Page(items, total, request.page, request.page_size)
+
+
+def organisations_of_kind(session: Session, kind: str) -> list[Organisation]:
+    """For system callers (CLI listings, demo data); not filtered by a caller."""
+    return repository.organisations_of_kind(session, kind)
+
+
+def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
+    """For system callers (CLI); not filtered by a caller."""
+    return repository.organisation_by_slug(session, slug)

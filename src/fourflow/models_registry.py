@@ -1,0 +1,9 @@
+"""Imports every domain's models so Base.metadata knows all tables (Alembic, tests)."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    import fourflow.audit.models
+    import fourflow.identity.models
+    import fourflow.notifications.models  # noqa: F401

@@ -1,0 +1,92 @@
+"""Jinja2 environment for the pages: translations, navigation by role, static files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from fourflow.core.i18n import LANGUAGES, N_, current_language, html_language_tag, translate
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import (
+    ORGANISATION_KIND_LABELS,
+    ROLE_LABELS,
+    OrganisationKind,
+    Permission,
+    Role,
+)
+
+WEB_DIRECTORY = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(WEB_DIRECTORY / "templates"))
+
+LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文"}
+
+
+@dataclass(frozen=True, slots=True)
+class NavigationItem:
+    label: str
+    href: str
+    key: str
+
+
+def navigation_for(principal: Principal | None, *, development: bool) -> list[NavigationItem]:
+    items: list[NavigationItem] = []
+    if principal is None:
+        return items
+    items.append(NavigationItem(N_("Home"), "/", "home"))
+    if principal.sees_all_organisations():
+        items.append(NavigationItem(N_("Organisations"), "/organisations", "organisations"))
+    items.append(NavigationItem(N_("My organisation"), f"/organisations/{principal.organisation_id}",
+                                "my-organisation"))
+    if principal.can(Permission.MANAGE_API_CLIENTS):
+        items.append(NavigationItem(N_("Developers"), "/developer", "developer"))
+    if principal.can(Permission.READ_AUDIT_LOG):
+        items.append(NavigationItem(N_("Audit log"), "/audit", "audit"))
+    if development:
+        items.append(NavigationItem(N_("Mailbox"), "/mailbox", "mailbox"))
+    return items
+
+
+def _format_datetime(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "—"
+
+
+def _role_label(value: str | None) -> str:
+    return translate(ROLE_LABELS[Role(value)]) if value else "—"
+
+
+def _kind_label(value: str) -> str:
+    return translate(ORGANISATION_KIND_LABELS[OrganisationKind(value)])
+
+
+templates.env.globals.update(_=translate, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGES=LANGUAGES)
+templates.env.filters.update(datetime=_format_datetime, role_label=_role_label,
+                             kind_label=_kind_label)
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200, active: str | None = None) -> HTMLResponse:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    settings = request.app.state.settings
+    language = current_language()
+    full_context = {
+        "principal": principal,
+        "navigation": navigation_for(principal, development=settings.is_development),
+        "active": active,
+        "language": language,
+        "html_language": html_language_tag(language),
+        "csrf_token": principal.csrf_token if principal else request.cookies.get("fourflow_csrf", ""),
+        "development": settings.is_development,
+        "current_path": request.url.path,
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, template, full_context, status_code=status_code)
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(WEB_DIRECTORY / "static")), name="static")

@@ -1,0 +1,23 @@
+"""The job worker: procrastinate over the same PostgreSQL database as the app."""
+
+from __future__ import annotations
+
+import procrastinate
+
+from fourflow.core.database import Database, libpq_url
+from fourflow.core.jobs import JobRuntime, configure_job_runtime
+from fourflow.core.settings import Settings
+from fourflow.identity.tasks import blueprint as identity_tasks
+
+
+def build_job_app(database_url: str) -> procrastinate.App:
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url)))
+    # Task names are "<domain>:<task>", as used by fourflow.core.jobs.enqueue.
+    app.add_tasks_from(identity_tasks, namespace="identity")
+    return app
+
+
+def run_worker(settings: Settings, database: Database, database_url: str, *,
+               wait: bool = True) -> None:
+    configure_job_runtime(JobRuntime(settings, database))
+    build_job_app(database_url).run_worker(queues=None, wait=wait, install_signal_handlers=wait)

@@ -1,0 +1,41 @@
+"""Small helpers for API tests: sign in, get a bearer token, count rows."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from fourflow.demo_data import DEMO_CLIENT_SECRET, DEMO_PASSWORD
+
+
+def sign_in(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in through the login form; returns the session's CSRF token."""
+    page = client.get("/login")
+    login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert login_csrf is not None
+    response = client.post("/login", data={"email": email, "password": password,
+                                           "csrf_token": login_csrf.group(1), "next": "/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    home = client.get("/")
+    token = re.search(r'"X-CSRF-Token": "([^"]+)"', home.text)
+    assert token is not None
+    return token.group(1)
+
+
+def bearer_token(client: TestClient, client_id: str, secret: str = DEMO_CLIENT_SECRET,
+                 scope: str | None = None) -> str:
+    data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    if scope:
+        data["scope"] = scope
+    response = client.post("/api/v1/oauth/token", data=data)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def count(session: Session, table: str) -> int:
+    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608

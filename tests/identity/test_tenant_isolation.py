@@ -1,0 +1,111 @@
+"""Walks every API route that takes an id and proves a seller cannot reach another
+seller's objects: each answers 404 and changes nothing."""
+
+import re
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.helpers import count, sign_in
+
+# Every path parameter an API route may take, and how to find seller B's object for it.
+OBJECTS_OF_SELLER_B = {
+    "organisation_id": "SELECT id FROM organisations WHERE slug = 'silkroad-home'",
+    "user_id": "SELECT id FROM users WHERE email = 'owner@silkroad.demo'",
+    "invitation_id": "SELECT id FROM invitations WHERE email = 'pending@silkroad.demo'",
+    "api_client_id": "SELECT id FROM api_clients WHERE client_id = 'demo-silkroad'",
+}
+# A valid body for each route that takes one, so only ownership can make it fail.
+VALID_BODIES = {
+    "/invitations": {"email": "x@example.com", "role": "seller_finance"},
+    "/api-clients": {"name": "x", "scopes": ["profile:read"]},
+}
+MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
+                  "user_sessions", "procrastinate_jobs")
+
+
+def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
+    """From the OpenAPI document, which lists every API route however routers are nested."""
+    routes = []
+    for path, operations in app.openapi()["paths"].items():
+        parameters = re.findall(r"\{(\w+)\}", path)
+        if path.startswith("/api/") and parameters:
+            for method in sorted(operations):
+                routes.append((method.upper(), path, parameters))
+    return routes
+
+
+def test_every_id_route_is_covered(app: FastAPI) -> None:
+    unknown = {p for _m, _path, params in _id_routes(app) for p in params} - OBJECTS_OF_SELLER_B.keys()
+    assert unknown == set(), f"add seller B's object for {unknown} to OBJECTS_OF_SELLER_B"
+    assert len(_id_routes(app)) >= 10
+
+
+@pytest.fixture
+def seller_b_invitation(client: TestClient, demo: Session) -> None:
+    csrf = sign_in(client, "owner@silkroad.demo")
+    organisation = demo.execute(text(OBJECTS_OF_SELLER_B["organisation_id"])).scalar_one()
+    response = client.post(f"/api/v1/organisations/{organisation}/invitations",
+                           headers={"X-CSRF-Token": csrf},
+                           json={"email": "pending@silkroad.demo", "role": "seller_finance"})
+    assert response.status_code == 201
+    client.post("/logout", data={"csrf_token": csrf})
+    client.cookies.clear()
+
+
+@pytest.mark.usefixtures("seller_b_invitation")
+def test_seller_a_gets_404_for_every_object_of_seller_b(app: FastAPI, client: TestClient,
+                                                        demo: Session) -> None:
+    csrf = sign_in(client, "owner@lumen.demo")
+    identifiers = {name: demo.execute(text(query)).scalar_one()
+                   for name, query in OBJECTS_OF_SELLER_B.items()}
+    before = {table: count(demo, table) for table in MUTABLE_TABLES}
+    checked = []
+    for method, path, parameters in _id_routes(app):
+        url = path
+        for parameter in parameters:
+            url = url.replace("{" + parameter + "}", str(identifiers[parameter]))
+        body = next((payload for suffix, payload in VALID_BODIES.items() if path.endswith(suffix)),
+                    None) if method == "POST" else None
+        response = client.request(method, url, headers={"X-CSRF-Token": csrf}, json=body)
+        assert response.status_code == 404, (method, url, response.status_code, response.text)
+        assert response.json()["error"].endswith("not_found")
+        checked.append((method, path))
+    assert {table: count(demo, table) for table in MUTABLE_TABLES} == before
+    assert len(checked) == len(_id_routes(app))
+
+
+def test_unknown_ids_are_404_and_malformed_ids_are_422(client: TestClient, demo: Session) -> None:
+    sign_in(client, "owner@lumen.demo")
+    missing = client.get(f"/api/v1/organisations/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "organisation_not_found"
+    malformed = client.get("/api/v1/users/not-a-uuid", headers={"Accept-Language": "zh-CN"})
+    assert malformed.status_code == 422
+    assert malformed.json() == {"error": "validation_failed",
+                                "detail": [{"field": "path.user_id", "message": "这不是有效的标识符。"}]}
+
+
+def test_staff_read_across_organisations_is_audited(client: TestClient, demo: Session) -> None:
+    sign_in(client, "risk@fourflow.demo")
+    user_id = demo.execute(text(OBJECTS_OF_SELLER_B["user_id"])).scalar_one()
+    response = client.get(f"/api/v1/users/{user_id}")
+    assert response.status_code == 200
+    assert response.json()["email"] == "owner@silkroad.demo"
+    event = demo.execute(text(
+        "SELECT actor_type, action, subject_id FROM audit_events WHERE action = 'identity:user:viewed'"
+    )).one()
+    assert (event.actor_type, event.subject_id) == ("user", str(user_id))
+
+
+def test_seller_lists_only_their_own_organisation(client: TestClient, demo: Session) -> None:
+    sign_in(client, "finance@lumen.demo")
+    listing = client.get("/api/v1/organisations").json()
+    assert [item["slug"] for item in listing["items"]] == ["lumen-electronics"]
+    assert listing["total"] == 1
+    sellers = client.get("/api/v1/sellers").json()
+    assert [item["slug"] for item in sellers["items"]] == ["lumen-electronics"]
