@@ -60,10 +60,13 @@ install:
 
 install-dev: $(VENV)/.installed-dev
 
-browser: ## Debian's Chromium for the browser tests (never a downloaded browser build)
-	@if [ ! -x $(CHROMIUM) ]; then \
+# Debian's Chromium for the browser tests (never a downloaded browser build), and a CJK font
+# so screenshots of the Chinese pages show characters rather than empty boxes.
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium fonts-wqy-zenhei >/dev/null; \
 	fi
 
 lock: ## Re-pin the dependencies (hashes, no download addresses)
