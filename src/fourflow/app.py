@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -12,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fourflow.audit.api import router as audit_router
 from fourflow.core.database import Database, database_for_url, resolve_database_url
-from fourflow.core.errors import FourflowError, NotFound
+from fourflow.core.errors import FourflowError, NotFound, RequestTooLarge
 from fourflow.core.i18n import N_, current_language, translate
 from fourflow.core.middleware import RequestContextMiddleware
 from fourflow.core.settings import Settings, get_settings
@@ -89,6 +92,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404:
             return await fourflow_error(request, NotFound())
+        if error.status_code == 413:
+            limit = request.app.state.settings.security.max_request_body_bytes
+            return await fourflow_error(request, RequestTooLarge(limit=limit))
         if error.status_code == 405:
             return _json_error(405, "method_not_allowed", translate(N_("This method is not allowed here.")))
         return _json_error(error.status_code, "http_error", str(error.detail))
@@ -103,7 +109,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     if database is None:
         database = database_for_url(resolve_database_url(settings))
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Fewer request threads than pooled connections: no thread ever waits for a
+        # connection, and fewer threads contend for the GIL (it bounds tail latency).
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.web.request_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Fourflow API",
         version="0.1.0",
         description="Supply-chain finance for cross-border e-commerce sellers.",

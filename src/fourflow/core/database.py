@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from fourflow.core.settings import Settings
 
@@ -45,10 +45,38 @@ def make_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 2
         sqlalchemy_url(database_url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per request. Broken connections are replaced
+        # when they fail, and recycling bounds their age.
+        pool_recycle=1800,
         # Timestamps are stored and compared in UTC regardless of the server's zone.
         connect_args={"options": "-c timezone=UTC"},
     )
+
+
+WROTE = "fourflow_wrote"
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session flushed ORM changes or ran anything but a SELECT."""
+    return bool(session.info.get(WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flush(session: Session, _context: object) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_statement(state: ORMExecuteState) -> None:
+    # text() and function calls count as writes: unknown is treated as written.
+    if not state.is_select:
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clear_mark(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 class Database:
@@ -64,7 +92,19 @@ class Database:
         session = self.session_factory()
         try:
             yield session
-            session.commit()
+        except BaseException:
+            self.finish(session, commit=False)
+            raise
+        self.finish(session, commit=True)
+
+    @staticmethod
+    def finish(session: Session, *, commit: bool) -> None:
+        """End a unit of work: commit (or roll back) and release the connection."""
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
         except BaseException:
             session.rollback()
             raise

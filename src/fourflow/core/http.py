@@ -3,12 +3,13 @@ its id, the caller's address and the language to answer in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from fourflow.core.database import Database
+from fourflow.core.database import Database, has_written
 from fourflow.core.settings import Settings
 
 
@@ -22,14 +23,31 @@ def request_database(request: Request) -> Database:
     return database
 
 
-def database_session(request: Request) -> Iterator[Session]:
+async def database_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: commit when the route returns, roll back if it raises.
 
     Used with ``Depends(..., scope="function")`` so the commit happens before the
-    response is sent (ARCHITECTURE rule 2).
+    response is sent (ARCHITECTURE rule 2). Opening a session does no I/O, so it happens
+    on the event loop; the commit or rollback runs in the thread pool, and only when the
+    request actually used the database.
     """
-    with request_database(request).unit_of_work() as session:
+    database = request_database(request)
+    session = database.session_factory()
+    try:
         yield session
+    except BaseException:
+        await _finish(session, commit=False)
+        raise
+    await _finish(session, commit=True)
+
+
+async def _finish(session: Session, *, commit: bool) -> None:
+    if not session.in_transaction() or not has_written(session):
+        # Ending a read-only transaction is one short round trip with no WAL flush to
+        # wait for: cheaper on the loop than a hop to the thread pool.
+        Database.finish(session, commit=commit)
+        return
+    await run_in_threadpool(Database.finish, session, commit=commit)
 
 
 def request_id(request: Request) -> str | None:

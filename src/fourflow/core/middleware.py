@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fourflow.core.errors import RequestTooLarge
@@ -84,7 +85,9 @@ class RequestContextMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise RequestTooLarge(limit=self.max_body_bytes)
+                    # An HTTPException passes through FastAPI's body parsing unchanged (any
+                    # other error there becomes a generic 400); the app renders it as 413.
+                    raise HTTPException(status_code=413)
             return message
 
         await self.app(scope, limited_receive, send_with_headers)

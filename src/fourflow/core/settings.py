@@ -57,6 +57,9 @@ class WebSettings(BaseModel):
     port: int = 8000
     public_url: str | None = None
     workers: int = 2
+    # Threads per web process that run blocking work (database calls); keep it at or below
+    # the database pool size.
+    request_threads: int = 8
 
 
 class Settings(BaseSettings):

@@ -68,14 +68,13 @@ def issue_token(request: Request, session: Db,
 
 
 @router.get("/me", response_model=MeOut)
-def me(session: Db, principal: Annotated[Principal, Depends(require(Permission.READ_PROFILE))]
-       ) -> MeOut:
-    organisation = service.get_organisation(session, principal, principal.organisation_id)
+async def me(principal: Annotated[Principal, Depends(require(Permission.READ_PROFILE))]) -> MeOut:
+    """The caller, as resolved from the token or session (no further query)."""
     return MeOut(
         actor_type=principal.actor_type, id=principal.actor_id,
         display_name=principal.display_name, role=principal.role,
         scopes=sorted(principal.scopes), permissions=sorted(p.value for p in principal.permissions),
-        organisation=OrganisationOut.model_validate(organisation),
+        organisation=OrganisationOut.model_validate(principal.organisation),
     )
 
 

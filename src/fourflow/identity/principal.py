@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from fourflow.audit.service import AuditContext
 from fourflow.core.i18n import Language
@@ -11,11 +13,23 @@ from fourflow.identity.roles import OrganisationKind, Permission
 
 
 @dataclass(frozen=True, slots=True)
+class OrganisationSummary:
+    """The caller's organisation as loaded with the caller, so no second query is needed."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    kind: OrganisationKind
+    country_code: str
+    is_active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     actor_type: str  # "user" or "api_client"
     actor_id: uuid.UUID
-    organisation_id: uuid.UUID
-    organisation_kind: OrganisationKind
+    organisation: OrganisationSummary
     display_name: str
     permissions: frozenset[Permission]
     role: str | None = None
@@ -26,6 +40,14 @@ class Principal:
     csrf_token: str | None = None
 
     @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.organisation.id
+
+    @property
+    def organisation_kind(self) -> OrganisationKind:
+        return self.organisation.kind
+
+    @property
     def is_platform_staff(self) -> bool:
         return self.organisation_kind is OrganisationKind.PLATFORM
 
@@ -34,6 +56,13 @@ class Principal:
 
     def sees_all_organisations(self) -> bool:
         return self.can(Permission.READ_ALL_ORGANISATIONS)
+
+    @staticmethod
+    def summarise(organisation: Any) -> OrganisationSummary:
+        return OrganisationSummary(
+            id=organisation.id, slug=organisation.slug, name=organisation.name,
+            kind=OrganisationKind(organisation.kind), country_code=organisation.country_code,
+            is_active=organisation.is_active, created_at=organisation.created_at)
 
     def audit_context(self) -> AuditContext:
         return AuditContext(

@@ -30,7 +30,7 @@ from fourflow.identity.errors import (
 )
 from fourflow.identity.models import ApiClient
 from fourflow.identity.principal import Principal
-from fourflow.identity.roles import OrganisationKind, Permission, permissions_for_scopes
+from fourflow.identity.roles import Permission, permissions_for_scopes
 from fourflow.identity.schemas import ApiClientCreate, TokenResponse
 
 
@@ -146,8 +146,8 @@ def principal_for_access_token(session: Session, settings: Settings, token: str,
         raise AccessTokenRejected()
     scopes = frozenset(str(claims.get("scope", "")).split())
     return Principal(
-        actor_type="api_client", actor_id=client.id, organisation_id=organisation.id,
-        organisation_kind=OrganisationKind(organisation.kind), display_name=client.name,
+        actor_type="api_client", actor_id=client.id,
+        organisation=Principal.summarise(organisation), display_name=client.name,
         permissions=permissions_for_scopes(scopes), scopes=scopes, request_id=request_id,
         ip_address=ip_address,
     )

@@ -17,7 +17,7 @@ from fourflow.identity import repository
 from fourflow.identity.errors import AccountLocked
 from fourflow.identity.models import Organisation, User, UserSession
 from fourflow.identity.principal import Principal
-from fourflow.identity.roles import ROLE_PERMISSIONS, OrganisationKind, Role
+from fourflow.identity.roles import ROLE_PERMISSIONS, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +88,8 @@ def principal_for_user(user: User, organisation: Organisation, *, request_id: st
                        ip_address: str | None = None, csrf_token: str | None = None) -> Principal:
     language: Language = parse_language(user.preferred_language) or "en"
     return Principal(
-        actor_type="user", actor_id=user.id, organisation_id=organisation.id,
-        organisation_kind=OrganisationKind(organisation.kind), display_name=user.display_name,
+        actor_type="user", actor_id=user.id, organisation=Principal.summarise(organisation),
+        display_name=user.display_name,
         permissions=ROLE_PERMISSIONS[Role(user.role)], role=user.role, language=language,
         request_id=request_id, ip_address=ip_address, csrf_token=csrf_token,
     )
