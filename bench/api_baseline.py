@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 DEMO_CLIENT_ID = "demo-lumen"
-DEMO_CLIENT_SECRET = "fourflow-demo-client-secret"  # noqa: S105 - the published demo secret
+DEMO_CLIENT_SECRET = "fourflow-demo-client-secret"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -94,11 +94,12 @@ async def load(url: str, token: str, clients: int, seconds: float) -> tuple[list
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="a running server; by default one is started")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)

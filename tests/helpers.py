@@ -37,5 +37,10 @@ def bearer_token(client: TestClient, client_id: str, secret: str = DEMO_CLIENT_S
     return token
 
 
+def organisation_id(session: Session, slug: str) -> str:
+    return str(session.execute(text("SELECT id FROM organisations WHERE slug = :slug"),
+                               {"slug": slug}).scalar_one())
+
+
 def count(session: Session, table: str) -> int:
-    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())

@@ -1,14 +1,13 @@
 """Malformed JSON, oversize bodies, wrong types: a clear localised error, nothing stored."""
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tests.helpers import count, sign_in
+from tests.helpers import count, organisation_id, sign_in
 
 
 def _lumen(session: Session) -> str:
-    return str(session.execute(text("SELECT id FROM organisations WHERE slug='lumen-electronics'")).scalar_one())
+    return organisation_id(session, "lumen-electronics")
 
 
 def test_malformed_json_is_a_localised_422(client: TestClient, demo: Session) -> None:

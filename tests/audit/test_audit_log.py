@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -23,7 +25,7 @@ def test_events_form_a_hash_chain(session: Session) -> None:
         "SELECT sequence, previous_hash, event_hash FROM audit_events ORDER BY sequence")).all()
     assert len(rows) == before + 2
     assert rows[0].previous_hash == GENESIS_HASH
-    for earlier, later in zip(rows, rows[1:], strict=False):
+    for earlier, later in itertools.pairwise(rows):
         assert later.previous_hash == earlier.event_hash
         assert later.sequence == earlier.sequence + 1
     result = audit.verify_chain(session)

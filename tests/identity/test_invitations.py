@@ -1,3 +1,4 @@
+import uuid
 import re
 
 from fastapi.testclient import TestClient
@@ -7,11 +8,11 @@ from sqlalchemy.orm import Session
 from fourflow.identity import service as identity
 from fourflow.notifications.mail import MailboxTransport
 from tests.conftest import make_test_settings
-from tests.helpers import count, sign_in
+from tests.helpers import count, organisation_id, sign_in
 
 
 def _lumen(session: Session) -> str:
-    return str(session.execute(text("SELECT id FROM organisations WHERE slug='lumen-electronics'")).scalar_one())
+    return organisation_id(session, "lumen-electronics")
 
 
 def test_invitation_is_recorded_audited_and_its_email_job_queued_in_the_same_transaction(
@@ -33,8 +34,9 @@ def test_invitation_is_recorded_audited_and_its_email_job_queued_in_the_same_tra
 
 
 def test_refused_invitations_store_nothing(client: TestClient, demo: Session) -> None:
-    csrf = sign_in(client, "owner@lumen.demo", )
-    before = (count(demo, "invitations"), count(demo, "procrastinate_jobs"), count(demo, "audit_events"))
+    csrf = sign_in(client, "owner@lumen.demo")
+    tables = ("invitations", "procrastinate_jobs", "audit_events")
+    before = [count(demo, table) for table in tables]
     cases = [
         ({"email": "finance@lumen.demo", "role": "seller_finance"}, 409, "user_email_taken"),
         ({"email": "new@lumen.demo", "role": "administrator"}, 422, "role_not_allowed"),
@@ -45,7 +47,7 @@ def test_refused_invitations_store_nothing(client: TestClient, demo: Session) ->
         response = client.post(f"/api/v1/organisations/{_lumen(demo)}/invitations",
                                headers={"X-CSRF-Token": csrf, "Accept-Language": "en"}, json=payload)
         assert (response.status_code, response.json()["error"]) == (status, code), payload
-    assert (count(demo, "invitations"), count(demo, "procrastinate_jobs"), count(demo, "audit_events")) == before
+    assert [count(demo, table) for table in tables] == before
 
 
 def test_seller_finance_cannot_invite(client: TestClient, demo: Session) -> None:
@@ -69,7 +71,7 @@ def test_invitation_email_then_acceptance(client: TestClient, demo: Session) -> 
     # What the worker does, twice: the second run must not send a second message.
     for _ in range(2):
         identity.send_invitation_email(demo, settings, MailboxTransport(),
-                                       __import__("uuid").UUID(invitation_id))
+                                       uuid.UUID(invitation_id))
     mail = demo.execute(text("SELECT recipient, subject, body_text FROM mail_messages")).one()
     assert mail.recipient == "second.analyst@harbour.demo"
     assert mail.subject == "You are invited to Harbour Trade Capital on Fourflow"
