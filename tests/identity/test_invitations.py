@@ -1,5 +1,5 @@
-import uuid
 import re
+import uuid
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
