@@ -123,3 +123,33 @@ def test_open_redirects_are_refused(client: TestClient, demo: Session) -> None:
                                            "next": "https://evil.example/"},
                            follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_deactivated_users_lose_their_sessions_and_cannot_sign_in(client: TestClient, demo: Session) -> None:
+    from fastapi.testclient import TestClient as Browser
+
+    seller = Browser(client.app)
+    sign_in(seller, "finance@silkroad.demo")
+    assert seller.get("/api/v1/me").status_code == 200
+    csrf = sign_in(client, "owner@silkroad.demo")
+    user_id = demo.execute(text("SELECT id FROM users WHERE email='finance@silkroad.demo'")).scalar_one()
+    response = client.post(f"/api/v1/users/{user_id}/deactivate", headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 200
+    assert response.json()["is_active"] is False
+    assert seller.get("/api/v1/me").status_code == 401
+    assert _attempt(seller, "finance@silkroad.demo", DEMO_PASSWORD) == 401
+    assert demo.execute(text("SELECT count(*) FROM audit_events WHERE action='identity:user:deactivated'")
+                        ).scalar_one() == 1
+    reactivated = client.post(f"/api/v1/users/{user_id}/activate", headers={"X-CSRF-Token": csrf})
+    assert reactivated.json()["is_active"] is True
+    assert _attempt(seller, "finance@silkroad.demo", DEMO_PASSWORD) == 303
+
+
+def test_nobody_deactivates_themselves(client: TestClient, demo: Session) -> None:
+    csrf = sign_in(client, "owner@silkroad.demo")
+    me = client.get("/api/v1/me").json()
+    response = client.post(f"/api/v1/users/{me['id']}/deactivate",
+                           headers={"X-CSRF-Token": csrf, "Accept-Language": "en"})
+    assert response.status_code == 409
+    assert response.json()["error"] == "cannot_deactivate_self"
+    assert demo.execute(text("SELECT is_active FROM users WHERE id = :i"), {"i": me["id"]}).scalar_one()

@@ -132,6 +132,20 @@ def get_user(session: Db, user_id: uuid.UUID,
     return UserOut.model_validate(service.get_user(session, principal, user_id))
 
 
+@router.post("/users/{user_id}/deactivate", response_model=UserOut)
+def deactivate_user(session: Db, user_id: uuid.UUID,
+                    principal: Annotated[Principal, Depends(require(Permission.MANAGE_OWN_USERS))]
+                    ) -> UserOut:
+    return UserOut.model_validate(service.set_user_active(session, principal, user_id, False))
+
+
+@router.post("/users/{user_id}/activate", response_model=UserOut)
+def activate_user(session: Db, user_id: uuid.UUID,
+                  principal: Annotated[Principal, Depends(require(Permission.MANAGE_OWN_USERS))]
+                  ) -> UserOut:
+    return UserOut.model_validate(service.set_user_active(session, principal, user_id, True))
+
+
 @router.post("/organisations/{organisation_id}/invitations", response_model=InvitationOut,
              status_code=201)
 def invite_user(

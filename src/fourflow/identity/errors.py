@@ -97,3 +97,8 @@ class ScopeMissing(PermissionDenied):
 class CsrfTokenMissing(PermissionDenied):
     code = "csrf_failed"
     message = N_("The form has expired; reload the page and try again.")
+
+
+class CannotDeactivateSelf(Conflict):
+    code = "cannot_deactivate_self"
+    message = N_("You cannot deactivate your own account.")

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fourflow.identity.models import ApiClient, Invitation, Organisation, User, UserSession
@@ -163,6 +163,13 @@ def active_session(session: Session, token_digest: str,
                Organisation.is_active.is_(True))
     ).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+def revoke_sessions_of(session: Session, user_id: uuid.UUID, now: datetime) -> int:
+    result = session.execute(
+        update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def user_session_by_digest(session: Session, token_digest: str) -> UserSession | None:

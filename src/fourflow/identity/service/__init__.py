@@ -38,6 +38,7 @@ from fourflow.identity.service.users import (
     get_user,
     list_users,
     set_preferred_language,
+    set_user_active,
 )
 
 __all__ = [
@@ -48,6 +49,6 @@ __all__ = [
     "open_invitation_for_token",
     "organisation_by_slug", "organisations_of_kind", "principal_for_access_token",
     "principal_for_session_token", "principal_for_user", "revoke_api_client",
-    "revoke_invitation", "send_invitation_email", "set_preferred_language", "sign_in",
+    "revoke_invitation", "send_invitation_email", "set_preferred_language", "set_user_active", "sign_in",
     "sign_out",
 ]

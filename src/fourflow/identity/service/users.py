@@ -7,12 +7,14 @@ import uuid
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
+from fourflow.core.clock import get_clock
 from fourflow.core.errors import PermissionDenied
 from fourflow.core.i18n import Language
 from fourflow.core.pagination import Page, PageRequest
 from fourflow.core.security import MINIMUM_PASSWORD_LENGTH, hash_password
 from fourflow.identity import repository
 from fourflow.identity.errors import (
+    CannotDeactivateSelf,
     OrganisationNotFound,
     PasswordTooWeak,
     RoleNotAllowed,
@@ -81,3 +83,28 @@ def set_preferred_language(session: Session, principal: Principal, language: Lan
     if user is not None and user.preferred_language != language:
         user.preferred_language = language
         session.flush()
+
+
+def set_user_active(session: Session, principal: Principal, user_id: uuid.UUID,
+                    active: bool) -> User:
+    """Deactivate or reactivate a user; a deactivated user's sessions stop at once."""
+    user = repository.visible_user(session, user_id, principal)
+    if user is None:
+        raise UserNotFound()
+    may_manage = principal.can(Permission.MANAGE_ALL_ORGANISATIONS) or (
+        principal.can(Permission.MANAGE_OWN_USERS) and user.organisation_id == principal.organisation_id)
+    if not may_manage:
+        raise PermissionDenied()
+    if user.id == principal.actor_id and not active:
+        raise CannotDeactivateSelf()
+    if user.is_active != active:
+        user.is_active = active
+        if not active:
+            # Reactivation must not revive old browser sessions: end them now.
+            repository.revoke_sessions_of(session, user.id, get_clock().now())
+        session.flush()
+        audit.record(session, principal.audit_context(),
+                     "identity:user:activated" if active else "identity:user:deactivated",
+                     subject_type="user", subject_id=user.id, organisation_id=user.organisation_id,
+                     before={"is_active": not active}, after={"is_active": active})
+    return user

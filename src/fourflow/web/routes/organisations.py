@@ -118,6 +118,13 @@ async def invite(request: Request, session: Db, principal: Inviter,
                    notice=translate("Invitation sent to {email}.", email=values["email"]))
 
 
+@router.post("/users/{user_id}/active")
+async def set_active(request: Request, session: Db, principal: Inviter, user_id: uuid.UUID) -> Response:
+    form = await request.form()
+    user = identity.set_user_active(session, principal, user_id, form.get("active") == "true")
+    return RedirectResponse(f"/organisations/{user.organisation_id}", status_code=303)
+
+
 @router.post("/invitations/{invitation_id}/revoke")
 def revoke(request: Request, session: Db, principal: Inviter, invitation_id: uuid.UUID) -> Response:
     invitation = identity.revoke_invitation(session, principal, invitation_id)
