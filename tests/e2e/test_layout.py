@@ -1,0 +1,50 @@
+"""Every shell page at desktop and 375-px phone width, in English and Chinese: no
+horizontal scrolling, the page's heading shows, and a screenshot is kept for review
+(.fourflow/screenshots)."""
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from fourflow.demo_data import DEMO_PASSWORD
+from tests.e2e.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+PAGES = [
+    ("/", "home"),
+    ("/organisations", "organisations"),
+    ("/organisations/new", "organisation-new"),
+    ("/developer", "developer"),
+    ("/audit", "audit"),
+    ("/audit/verification", "audit-verification"),
+    ("/mailbox", "mailbox"),
+    ("/no-such-page", "not-found"),
+]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
+
+
+@pytest.mark.parametrize("language", ["en", "zh_Hans"])
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_pages_fit_the_screen(browser: Browser, live_server: str, device: str, language: str) -> None:
+    context = browser.new_context(viewport=VIEWPORTS[device], is_mobile=device == "phone")
+    context.add_cookies([{"name": "fourflow_language", "value": language, "url": live_server}])
+    page = context.new_page()
+    suffix = f"{device}-{'zh' if language == 'zh_Hans' else 'en'}"
+    try:
+        page.goto(f"{live_server}/login")
+        screenshot(page, f"login-{suffix}")
+        page.fill("#email", "admin@fourflow.demo")
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("button.primary")
+        page.wait_for_url(f"{live_server}/")
+        lumen = page.evaluate("fetch('/api/v1/sellers').then(r => r.json())")
+        pages = [*PAGES, (f"/organisations/{lumen['items'][0]['id']}", "organisation-detail")]
+        for path, name in pages:
+            page.goto(f"{live_server}{path}")
+            expect(page.locator("h1").first).to_be_visible()
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow == 0, (path, device, language)
+            screenshot(page, f"{name}-{suffix}")
+    finally:
+        context.close()
