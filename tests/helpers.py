@@ -26,6 +26,13 @@ def sign_in(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> st
     return token.group(1)
 
 
+def choose_language(client: TestClient, language: str, csrf: str) -> None:
+    """Switch language the way the page does (it also saves the user's preference)."""
+    response = client.post("/language", data={"language": language, "next": "/", "csrf_token": csrf},
+                           follow_redirects=False)
+    assert response.status_code == 303
+
+
 def bearer_token(client: TestClient, client_id: str, secret: str = DEMO_CLIENT_SECRET,
                  scope: str | None = None) -> str:
     data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
