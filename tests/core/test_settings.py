@@ -4,9 +4,10 @@ from pydantic import ValidationError
 from fourflow.core.settings import DEVELOPMENT_SECRET_KEY, Settings
 
 
-def test_refuses_the_development_secret_in_production() -> None:
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_refuses_the_development_secret_outside_development(environment: str) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY must be set"):
-        Settings.model_validate({"environment": "production"})
+        Settings.model_validate({"environment": environment})
 
 
 def test_refuses_a_short_secret_in_production() -> None:

@@ -85,10 +85,10 @@ class Settings(BaseSettings):
     def _refuse_default_secrets_outside_development(self) -> Settings:
         if self.database_url is not None:
             self.database.url = self.database_url
-        if self.environment == "production":
+        if self.environment != "development":
             if self.security.secret_key.get_secret_value() == DEVELOPMENT_SECRET_KEY:
                 raise ValueError(
-                    "FOURFLOW_SECURITY__SECRET_KEY must be set to a private value in production"
+                    "FOURFLOW_SECURITY__SECRET_KEY must be set to a private value outside development"
                 )
             if len(self.security.secret_key.get_secret_value()) < 32:
                 raise ValueError("FOURFLOW_SECURITY__SECRET_KEY must be at least 32 characters")
