@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from fourflow.audit.models import AuditEvent
+from fourflow.core.pagination import Page, PageRequest, fetch_page
 
 # Any constant shared by all writers; the lock is released when the transaction ends.
 AUDIT_CHAIN_LOCK_KEY = 0x46_4F_55_52_41_55_44  # "FOURAUD"
@@ -33,18 +34,10 @@ def add(session: Session, event: AuditEvent) -> None:
     session.flush()
 
 
-def count(session: Session, *, organisation_id: object | None = None,
-          action_prefix: str | None = None) -> int:
-    statement = select(func.count()).select_from(AuditEvent)
-    statement = _filtered(statement, organisation_id, action_prefix)
-    return int(session.execute(statement).scalar_one())
-
-
-def page(session: Session, *, offset: int, limit: int, organisation_id: object | None = None,
-         action_prefix: str | None = None) -> list[AuditEvent]:
-    statement = select(AuditEvent).order_by(AuditEvent.sequence.desc()).offset(offset).limit(limit)
-    statement = _filtered(statement, organisation_id, action_prefix)
-    return list(session.execute(statement).scalars())
+def page(session: Session, request: PageRequest, *, organisation_id: object | None = None,
+         action_prefix: str | None = None) -> Page[AuditEvent]:
+    statement = _filtered(select(AuditEvent), organisation_id, action_prefix)
+    return fetch_page(session, statement, (AuditEvent.sequence.desc(),), request)
 
 
 Statement = TypeVar("Statement", bound=Select[Any])

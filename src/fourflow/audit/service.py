@@ -123,7 +123,5 @@ def verify_chain(session: Session) -> ChainVerification:
 
 def list_events(session: Session, request: PageRequest, *, organisation_id: uuid.UUID | None,
                 action_prefix: str | None = None) -> Page[AuditEvent]:
-    total = repository.count(session, organisation_id=organisation_id, action_prefix=action_prefix)
-    items = repository.page(session, offset=request.offset, limit=request.page_size,
-                            organisation_id=organisation_id, action_prefix=action_prefix)
-    return Page(items, total, request.page, request.page_size)
+    return repository.page(session, request, organisation_id=organisation_id,
+                           action_prefix=action_prefix)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 Item = TypeVar("Item")
 Output = TypeVar("Output")
@@ -59,3 +61,15 @@ class PageOut(BaseModel, Generic[Item]):
     def of(cls, page: Page[Item]) -> PageOut[Item]:
         return cls(items=page.items, total=page.total, page=page.page, page_size=page.page_size,
                    pages=page.pages)
+
+
+def fetch_page(session: Session, statement: Select[Any], order: tuple[Any, ...],
+               request: PageRequest) -> Page[Any]:
+    """One page of ``statement`` in a stable order (end ``order`` with a unique column),
+    and the total across all pages. Repositories of every domain page through this."""
+    total = int(session.execute(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    ).scalar_one())
+    rows = session.execute(
+        statement.order_by(*order).offset(request.offset).limit(request.page_size)).scalars()
+    return Page(list(rows), total, request.page, request.page_size)

@@ -7,9 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.identity.models import ApiClient, Invitation, Organisation, User, UserSession
 from fourflow.identity.principal import Principal
 
@@ -22,12 +23,6 @@ def visible_to(statement: Statement, organisation_column: InstrumentedAttribute[
         return statement
     filtered: Statement = statement.where(organisation_column == principal.organisation_id)
     return filtered
-
-
-def _count(session: Session, statement: Select[Any]) -> int:
-    return int(session.execute(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    ).scalar_one())
 
 
 # Organisations ---------------------------------------------------------------------------
@@ -50,9 +45,9 @@ ORGANISATION_SORTS = {"name": Organisation.name, "kind": Organisation.kind,
                       "created_at": Organisation.created_at, "slug": Organisation.slug}
 
 
-def organisations_page(session: Session, principal: Principal, *, kind: str | None,
-                       search: str | None, sort: str, descending: bool, offset: int,
-                       limit: int) -> tuple[list[Organisation], int]:
+def organisations_page(session: Session, principal: Principal, request: PageRequest, *,
+                       kind: str | None, search: str | None, sort: str,
+                       descending: bool) -> Page[Organisation]:
     statement = visible_to(select(Organisation), Organisation.id, principal)
     if kind:
         statement = statement.where(Organisation.kind == kind)
@@ -61,10 +56,9 @@ def organisations_page(session: Session, principal: Principal, *, kind: str | No
         statement = statement.where(
             Organisation.name.ilike(pattern, escape="\\") | Organisation.slug.ilike(pattern)
         )
-    total = _count(session, statement)
     column = ORGANISATION_SORTS.get(sort, Organisation.name)
-    ordered = statement.order_by(column.desc() if descending else column, Organisation.id)
-    return list(session.execute(ordered.offset(offset).limit(limit)).scalars()), total
+    return fetch_page(session, statement, (column.desc() if descending else column, Organisation.id),
+                      request)
 
 
 def organisations_of_kind(session: Session, kind: str) -> list[Organisation]:
@@ -104,13 +98,10 @@ def user_with_organisation(session: Session, user_id: uuid.UUID) -> tuple[User, 
     return None if row is None else (row[0], row[1])
 
 
-def users_page(session: Session, organisation_id: uuid.UUID, *, offset: int,
-               limit: int) -> tuple[list[User], int]:
-    statement = select(User).where(User.organisation_id == organisation_id)
-    total = _count(session, statement)
-    rows = session.execute(statement.order_by(User.display_name, User.id)
-                           .offset(offset).limit(limit)).scalars()
-    return list(rows), total
+def users_page(session: Session, organisation_id: uuid.UUID,
+               request: PageRequest) -> Page[User]:
+    return fetch_page(session, select(User).where(User.organisation_id == organisation_id),
+                 (User.display_name, User.id), request)
 
 
 # Invitations -----------------------------------------------------------------------------
@@ -141,13 +132,10 @@ def open_invitation(session: Session, organisation_id: uuid.UUID, email: str) ->
     )).scalar_one_or_none()
 
 
-def invitations_page(session: Session, organisation_id: uuid.UUID, *, offset: int,
-                     limit: int) -> tuple[list[Invitation], int]:
-    statement = select(Invitation).where(Invitation.organisation_id == organisation_id)
-    total = _count(session, statement)
-    rows = session.execute(statement.order_by(Invitation.created_at.desc(), Invitation.id)
-                           .offset(offset).limit(limit)).scalars()
-    return list(rows), total
+def invitations_page(session: Session, organisation_id: uuid.UUID,
+                     request: PageRequest) -> Page[Invitation]:
+    return fetch_page(session, select(Invitation).where(Invitation.organisation_id == organisation_id),
+                 (Invitation.created_at.desc(), Invitation.id), request)
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -208,10 +196,7 @@ def visible_api_client(session: Session, api_client_id: uuid.UUID,
     return session.execute(statement).scalar_one_or_none()
 
 
-def api_clients_page(session: Session, organisation_id: uuid.UUID, *, offset: int,
-                     limit: int) -> tuple[list[ApiClient], int]:
-    statement = select(ApiClient).where(ApiClient.organisation_id == organisation_id)
-    total = _count(session, statement)
-    rows = session.execute(statement.order_by(ApiClient.created_at.desc(), ApiClient.id)
-                           .offset(offset).limit(limit)).scalars()
-    return list(rows), total
+def api_clients_page(session: Session, organisation_id: uuid.UUID,
+                     request: PageRequest) -> Page[ApiClient]:
+    return fetch_page(session, select(ApiClient).where(ApiClient.organisation_id == organisation_id),
+                 (ApiClient.created_at.desc(), ApiClient.id), request)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.notifications.models import MailMessage
 
 
@@ -25,9 +26,6 @@ def add(session: Session, message: MailMessage) -> None:
     session.flush()
 
 
-def page(session: Session, *, offset: int, limit: int) -> tuple[list[MailMessage], int]:
-    total = int(session.execute(select(func.count()).select_from(MailMessage)).scalar_one())
-    rows = session.execute(select(MailMessage).order_by(MailMessage.created_at.desc(),
-                                                        MailMessage.id)
-                           .offset(offset).limit(limit)).scalars()
-    return list(rows), total
+def page(session: Session, request: PageRequest) -> Page[MailMessage]:
+    return fetch_page(session, select(MailMessage),
+                      (MailMessage.created_at.desc(), MailMessage.id), request)

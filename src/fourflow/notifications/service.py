@@ -32,8 +32,7 @@ def send_mail(session: Session, transport: MailTransport, *, idempotency_key: st
 
 
 def mailbox(session: Session, request: PageRequest) -> Page[MailMessage]:
-    items, total = repository.page(session, offset=request.offset, limit=request.page_size)
-    return Page(items, total, request.page, request.page_size)
+    return repository.page(session, request)
 
 
 def message(session: Session, message_id: uuid.UUID) -> MailMessage | None:

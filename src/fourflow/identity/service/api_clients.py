@@ -72,9 +72,7 @@ def create_api_client(session: Session, principal: Principal | None, organisatio
 def list_api_clients(session: Session, principal: Principal, organisation_id: uuid.UUID,
                      request: PageRequest) -> Page[ApiClient]:
     _require_manager(principal, organisation_id)
-    items, total = repository.api_clients_page(session, organisation_id, offset=request.offset,
-                                               limit=request.page_size)
-    return Page(items, total, request.page, request.page_size)
+    return repository.api_clients_page(session, organisation_id, request)
 
 
 def get_api_client(session: Session, principal: Principal, api_client_id: uuid.UUID) -> ApiClient:

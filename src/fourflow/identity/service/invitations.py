@@ -99,9 +99,7 @@ def list_invitations(session: Session, principal: Principal, organisation_id: uu
         raise OrganisationNotFound()
     if not (_may_manage(principal, organisation_id) or principal.sees_all_organisations()):
         raise PermissionDenied()
-    items, total = repository.invitations_page(session, organisation_id,
-                                               offset=request.offset, limit=request.page_size)
-    return Page(items, total, request.page, request.page_size)
+    return repository.invitations_page(session, organisation_id, request)
 
 
 def revoke_invitation(session: Session, principal: Principal, invitation_id: uuid.UUID) -> Invitation:

@@ -56,10 +56,8 @@ def get_organisation(session: Session, principal: Principal,
 def list_organisations(session: Session, principal: Principal, request: PageRequest, *,
                        kind: str | None = None, search: str | None = None,
                        sort: str = "name", descending: bool = False) -> Page[Organisation]:
-    items, total = repository.organisations_page(
-        session, principal, kind=kind, search=search, sort=sort, descending=descending,
-        offset=request.offset, limit=request.page_size)
-    return Page(items, total, request.page, request.page_size)
+    return repository.organisations_page(session, principal, request, kind=kind, search=search,
+                                         sort=sort, descending=descending)
 
 
 def organisations_of_kind(session: Session, kind: str) -> list[Organisation]:

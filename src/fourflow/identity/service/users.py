@@ -71,9 +71,7 @@ def list_users(session: Session, principal: Principal, organisation_id: uuid.UUI
         raise OrganisationNotFound()
     audit_cross_organisation_read(session, principal, "identity:users:listed",
                                   organisation_id, "organisation", organisation_id)
-    items, total = repository.users_page(session, organisation_id, offset=request.offset,
-                                         limit=request.page_size)
-    return Page(items, total, request.page, request.page_size)
+    return repository.users_page(session, organisation_id, request)
 
 
 def set_preferred_language(session: Session, principal: Principal, language: Language) -> None:
