@@ -34,7 +34,9 @@ CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
 
 def upgrade() -> None:
     op.create_table('audit_events',
-    sa.Column('sequence', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('sequence', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+    sa.Column('chain', sa.SmallInteger(), nullable=False),
+    sa.Column('chain_position', sa.BigInteger(), nullable=False),
     sa.Column('event_id', sa.Uuid(), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor_type', sa.String(length=32), nullable=False),
@@ -50,6 +52,7 @@ def upgrade() -> None:
     sa.Column('previous_hash', sa.String(length=64), nullable=False),
     sa.Column('event_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('sequence', name=op.f('pk_audit_events')),
+    sa.UniqueConstraint('chain', 'chain_position', name=op.f('uq_audit_events_chain_chain_position')),
     sa.UniqueConstraint('event_hash', name=op.f('uq_audit_events_event_hash')),
     sa.UniqueConstraint('event_id', name=op.f('uq_audit_events_event_id'))
     )

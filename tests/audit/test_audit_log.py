@@ -22,12 +22,15 @@ def test_events_form_a_hash_chain(session: Session) -> None:
     _record(session, "test:first")
     _record(session, "test:second")
     rows = session.execute(text(
-        "SELECT sequence, previous_hash, event_hash FROM audit_events ORDER BY sequence")).all()
+        "SELECT chain, chain_position, previous_hash, event_hash FROM audit_events "
+        "ORDER BY sequence")).all()
     assert len(rows) == before + 2
-    assert rows[0].previous_hash == GENESIS_HASH
+    # One transaction appends to one chain, so its events follow each other there.
+    assert {row.chain for row in rows} == {rows[0].chain}
+    assert (rows[0].chain_position, rows[0].previous_hash) == (1, GENESIS_HASH)
     for earlier, later in itertools.pairwise(rows):
         assert later.previous_hash == earlier.event_hash
-        assert later.sequence == earlier.sequence + 1
+        assert later.chain_position == earlier.chain_position + 1
     result = audit.verify_chain(session)
     assert (result.intact, result.events_checked, result.first_broken_sequence) == (True, before + 2, None)
 

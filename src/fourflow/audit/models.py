@@ -1,4 +1,11 @@
-"""The append-only audit log. The database itself refuses UPDATE, DELETE and TRUNCATE."""
+"""The append-only audit log. The database itself refuses UPDATE, DELETE and TRUNCATE.
+
+Events form several independent hash chains (``chain``), each event carrying the hash of
+the previous event in its chain. A writer locks one chain for its transaction, so
+concurrent transactions append to different chains instead of queueing on one head.
+``sequence`` orders all events globally (it may have gaps from rolled-back inserts; the
+chains have none).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, Identity, SmallInteger, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,8 +23,12 @@ from fourflow.core.models import Base
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 
-    # A gap-free order for the hash chain; written under a transaction-scoped lock.
-    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    __table_args__ = (UniqueConstraint("chain", "chain_position"),)
+
+    sequence: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    chain: Mapped[int] = mapped_column(SmallInteger)
+    # Gap-free within a chain; written under the chain's transaction-scoped lock.
+    chain_position: Mapped[int] = mapped_column(BigInteger)
     event_id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     occurred_at: Mapped[datetime]
     actor_type: Mapped[str] = mapped_column(String(32))  # user, api_client, system

@@ -11,19 +11,37 @@ from sqlalchemy.orm import Session
 from fourflow.audit.models import AuditEvent
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 
-# Any constant shared by all writers; the lock is released when the transaction ends.
-AUDIT_CHAIN_LOCK_KEY = 0x46_4F_55_52_41_55_44  # "FOURAUD"
+# First key of the two-key advisory locks on chain heads (the second key is the chain).
+AUDIT_CHAIN_LOCK_CLASS = 0x4641_5544  # "FAUD"
+
+_TRY_LOCK_FIRST_FREE = text(
+    "SELECT chain FROM unnest(CAST(:chains AS smallint[])) WITH ORDINALITY AS t(chain, position) "
+    "WHERE pg_try_advisory_xact_lock(:lock_class, chain) ORDER BY position LIMIT 1"
+)
+_LOCK = text("SELECT pg_advisory_xact_lock(:lock_class, :chain)")
 
 
-def lock_chain_head(session: Session) -> None:
-    """Serialise appends so each event links to the one committed just before it."""
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
+def lock_free_chain(session: Session, preference: list[int]) -> int:
+    """Lock the first chain in ``preference`` that no other transaction holds, in one round
+    trip; when all are busy, wait for the first. Locks last until the transaction ends."""
+    chain = session.execute(_TRY_LOCK_FIRST_FREE, {"chains": preference,
+                                                   "lock_class": AUDIT_CHAIN_LOCK_CLASS}).scalar()
+    if chain is None:
+        chain = preference[0]
+        lock_chain(session, chain)
+    return int(chain)
 
 
-def chain_head(session: Session) -> tuple[int, str] | None:
+def lock_chain(session: Session, chain: int) -> None:
+    """Re-entrant: instant when this transaction already holds the chain."""
+    session.execute(_LOCK, {"lock_class": AUDIT_CHAIN_LOCK_CLASS, "chain": chain})
+
+
+def chain_head(session: Session, chain: int) -> tuple[int, str] | None:
     row = session.execute(
-        select(AuditEvent.sequence, AuditEvent.event_hash)
-        .order_by(AuditEvent.sequence.desc())
+        select(AuditEvent.chain_position, AuditEvent.event_hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.chain_position.desc())
         .limit(1)
     ).first()
     return None if row is None else (row[0], row[1])
@@ -52,8 +70,7 @@ def _filtered(statement: Statement, organisation_id: object | None,
     return statement
 
 
-def in_order(session: Session, batch_size: int = 1000) -> Iterator[AuditEvent]:
-    statement = select(AuditEvent).order_by(AuditEvent.sequence).execution_options(
-        yield_per=batch_size
-    )
+def in_chain_order(session: Session, batch_size: int = 1000) -> Iterator[AuditEvent]:
+    statement = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.chain_position
+                                            ).execution_options(yield_per=batch_size)
     yield from session.execute(statement).scalars()
