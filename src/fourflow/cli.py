@@ -12,6 +12,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from typing import Annotated
 
 import typer
@@ -115,13 +118,14 @@ def sellers_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
 
 
 @app.command()
-def worker() -> None:
+def worker(log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info"
+           ) -> None:
     """Run the background job worker until interrupted."""
     from fourflow.worker import run_worker
 
     settings = get_settings()
     url, database = _database(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s")
     run_worker(settings, database, url)
 
 
@@ -155,16 +159,31 @@ def run(
     os.environ["FOURFLOW_WEB__PORT"] = str(port)
     worker_process = None
     if job_worker:
-        worker_process = subprocess.Popen([sys.executable, "-m", "fourflow", "worker"])
+        worker_process = subprocess.Popen([sys.executable, "-m", "fourflow", "worker",
+                                           "--log-level", "warning"])
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    typer.echo(f"\nFourflow is running at {address}\n")
-    if demo:
-        typer.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for organisation, email, role in demo_logins():
-            typer.echo(f"  {email:<28} {role:<20} {organisation}")
-        typer.echo(f"API clients: demo-lumen, demo-silkroad, demo-brighttoys "
-                   f"(secret: {DEMO_CLIENT_SECRET})")
-    typer.echo("Press Ctrl-C to stop; data is kept.\n")
+
+    def announce_when_listening() -> None:
+        # Printed once the server answers, so the URL works the moment it is shown.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{address}/healthz", timeout=1):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.2)
+        lines = [f"\nFourflow is running at {address}\n"]
+        if demo:
+            lines.append(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+            lines += [f"  {email:<28} {role:<20} {organisation}"
+                      for organisation, email, role in demo_logins()]
+            lines.append(f"API clients: demo-lumen, demo-silkroad, demo-brighttoys "
+                         f"(secret: {DEMO_CLIENT_SECRET})")
+        lines.append(f"API reference: {address}/api/docs")
+        lines.append("Press Ctrl-C to stop; data is kept.\n")
+        typer.echo("\n".join(lines))
+
+    threading.Thread(target=announce_when_listening, daemon=True).start()
     try:
         uvicorn.run("fourflow.app:create_app_from_environment", factory=True, host=host, port=port,
                     workers=workers or settings.web.workers, log_level="warning",
