@@ -14,6 +14,14 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:
+    """procrastinate's tables come from its own schema file (revision 0002), not our models."""
+    table = getattr(obj, "table", obj)
+    table_name = getattr(table, "name", name) or ""
+    return not str(table_name).startswith("procrastinate_")
+
+
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
@@ -26,7 +34,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -35,7 +43,8 @@ def run_migrations_online() -> None:
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          compare_type=True, transaction_per_migration=True)
+                          compare_type=True, include_object=include_object,
+                          transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
 

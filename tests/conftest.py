@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from fourflow.app import create_app
 from fourflow.core import migrations
 from fourflow.core.database import Database, libpq_url, make_engine
+from fourflow.core.security import use_fast_password_hashing
 from fourflow.core.settings import PROJECT_ROOT, Settings
 from fourflow.demo_data import load_demo_data
+
+use_fast_password_hashing()
 
 TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -20,6 +20,7 @@ from fourflow.core.i18n import N_, current_language, translate
 from fourflow.core.middleware import RequestContextMiddleware
 from fourflow.core.settings import Settings, get_settings
 from fourflow.identity.api import router as identity_router
+from fourflow.ledger.api import router as ledger_router
 from fourflow.web import errors as web_errors
 from fourflow.web.health import router as health_router
 from fourflow.web.routes import routers as page_routers
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health_router)
     app.include_router(identity_router)
     app.include_router(audit_router)
+    app.include_router(ledger_router)
     for router in page_routers:
         app.include_router(router)
     mount_static(app)

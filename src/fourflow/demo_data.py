@@ -3,7 +3,9 @@ again creates only what is missing. Later capabilities extend this world."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,8 @@ from fourflow.identity import service as identity
 from fourflow.identity.models import Organisation
 from fourflow.identity.roles import OrganisationKind, Role, Scope
 from fourflow.identity.schemas import ApiClientCreate, OrganisationCreate
+from fourflow.ledger import service as ledger
+from fourflow.ledger.chart import Side
 
 DEMO_PASSWORD = "fourflow-demo"
 DEMO_CLIENT_SECRET = "fourflow-demo-client-secret"
@@ -103,6 +107,46 @@ def load_demo_data(session: Session) -> dict[str, int]:
                 name="Demo integration", scopes=list(Scope)), client_id=client_id,
                 client_secret=DEMO_CLIENT_SECRET)
             created["api_clients"] += 1
+    created["ledger_entries"] = load_demo_ledger(session)
+    return created
+
+
+# Money in the demo world: the funder's committed capital and each seller's first payouts,
+# moved to their wallets (MONEY-FLOWS events 1, 5 and 6 without a loan yet).
+DEMO_PAYOUTS = {"lumen-electronics": Decimal("18450.00"), "silkroad-home": Decimal("9320.55"),
+                "bright-toys": Decimal("4210.40")}
+DEMO_CAPITAL = Decimal("2500000.00")
+
+
+def load_demo_ledger(session: Session) -> int:
+    """Idempotent: every demo entry has a fixed idempotency key. Returns entries created."""
+    platform = identity.organisation_by_slug(session, "fourflow")
+    funder = identity.organisation_by_slug(session, "harbour-capital")
+    assert platform is not None
+    assert funder is not None
+    context = AuditContext.system()
+    bank = ledger.open_account(session, platform.id, "platform:bank", "USD", subject="demo-bank")
+    created = 0
+
+    def post(key: str, debit: uuid.UUID, credit: uuid.UUID, amount: Decimal, text: str) -> None:
+        nonlocal created
+        result = ledger.transfer(session, context, ledger.Transfer(
+            idempotency_key=key, description=text, postings=(
+                ledger.Posting(debit, Side.DEBIT, amount, "USD"),
+                ledger.Posting(credit, Side.CREDIT, amount, "USD"))))
+        created += int(result.created)
+
+    capital = ledger.open_account(session, funder.id, "funder:available", "USD")
+    post("demo:capital:harbour-capital", bank.id, capital.id, DEMO_CAPITAL,
+         "Committed capital received")
+    for slug, amount in DEMO_PAYOUTS.items():
+        seller = identity.organisation_by_slug(session, slug)
+        assert seller is not None
+        collections = ledger.open_account(session, seller.id, "seller:collections", "USD")
+        wallet = ledger.open_account(session, seller.id, "seller:wallet", "USD")
+        post(f"demo:payout:{slug}", bank.id, collections.id, amount, "Amazon US payout")
+        post(f"demo:allocation:{slug}", collections.id, wallet.id, amount,
+             "Payout released to the wallet")
     return created
 
 

@@ -6,4 +6,5 @@ from __future__ import annotations
 def import_all_models() -> None:
     import fourflow.audit.models
     import fourflow.identity.models
+    import fourflow.ledger.models
     import fourflow.notifications.models  # noqa: F401

@@ -18,6 +18,14 @@ _password_hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a miss costs as much time as a hit.
 _DUMMY_PASSWORD_HASH = _password_hasher.hash("not-a-real-password")
 
+
+def use_fast_password_hashing() -> None:
+    """For test suites only: argon2 at its minimum cost, so creating hundreds of demo users
+    takes milliseconds. Stored hashes carry their parameters, so verification still works."""
+    global _password_hasher, _DUMMY_PASSWORD_HASH
+    _password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    _DUMMY_PASSWORD_HASH = _password_hasher.hash("not-a-real-password")
+
 MINIMUM_PASSWORD_LENGTH = 10
 
 

@@ -40,6 +40,8 @@ class Permission(StrEnum):
     READ_ALL_ORGANISATIONS = "platform:organisations:read"
     MANAGE_ALL_ORGANISATIONS = "platform:organisations:manage"
     READ_AUDIT_LOG = "platform:audit:read"
+    READ_LEDGER = "ledger:read"
+    MOVE_MONEY = "platform:ledger:transfer"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -83,7 +85,7 @@ ROLES_BY_KIND: dict[OrganisationKind, frozenset[Role]] = {
 }
 
 _EVERYONE = frozenset({Permission.READ_PROFILE, Permission.READ_OWN_ORGANISATION,
-                       Permission.READ_OWN_USERS})
+                       Permission.READ_OWN_USERS, Permission.READ_LEDGER})
 _PLATFORM_STAFF = _EVERYONE | {Permission.READ_ALL_ORGANISATIONS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -94,10 +96,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
     Role.RISK_OFFICER: _PLATFORM_STAFF,
     Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
-    Role.OPERATIONS: _PLATFORM_STAFF,
+    Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
-       Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG},
+       Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY},
     Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
 }
 
@@ -108,18 +110,21 @@ class Scope(StrEnum):
     PROFILE_READ = "profile:read"
     ORGANISATION_READ = "organisation:read"
     USERS_READ = "organisation:users:read"
+    LEDGER_READ = "ledger:read"
 
 
 SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
     Scope.PROFILE_READ: frozenset({Permission.READ_PROFILE}),
     Scope.ORGANISATION_READ: frozenset({Permission.READ_OWN_ORGANISATION}),
     Scope.USERS_READ: frozenset({Permission.READ_OWN_USERS}),
+    Scope.LEDGER_READ: frozenset({Permission.READ_LEDGER}),
 }
 
 SCOPE_LABELS: dict[Scope, str] = {
     Scope.PROFILE_READ: N_("Read the client's own profile"),
     Scope.ORGANISATION_READ: N_("Read the organisation"),
     Scope.USERS_READ: N_("Read the organisation's users"),
+    Scope.LEDGER_READ: N_("Read the organisation's accounts and balances"),
 }
 
 

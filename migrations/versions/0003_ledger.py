@@ -1,0 +1,246 @@
+"""Ledger: accounts, journal entries, postings and holds, with the invariants in the database
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = '0003'
+down_revision: str | None = '0002'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+LEDGER_INVARIANTS = """
+-- A posting moves its account's running totals, under the account's row lock, and may not
+-- take the available balance below the account's floor. Holds (pending postings) count
+-- against the available balance, so concurrent holds can never overspend.
+CREATE FUNCTION ledger_apply_posting() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    account ledger_accounts%ROWTYPE;
+    available numeric;
+BEGIN
+    UPDATE ledger_accounts SET
+        posted_debits = posted_debits
+            + CASE WHEN NEW.phase = 'posted' AND NEW.amount > 0 THEN NEW.amount ELSE 0 END,
+        posted_credits = posted_credits
+            + CASE WHEN NEW.phase = 'posted' AND NEW.amount < 0 THEN -NEW.amount ELSE 0 END,
+        pending_debits = pending_debits
+            + CASE WHEN NEW.phase = 'pending' AND NEW.amount > 0 THEN NEW.amount
+                   WHEN NEW.phase = 'release' AND NEW.amount > 0 THEN -NEW.amount ELSE 0 END,
+        pending_credits = pending_credits
+            + CASE WHEN NEW.phase = 'pending' AND NEW.amount < 0 THEN -NEW.amount
+                   WHEN NEW.phase = 'release' AND NEW.amount < 0 THEN NEW.amount ELSE 0 END,
+        posting_count = posting_count + 1
+    WHERE id = NEW.account_id
+    RETURNING * INTO account;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ledger account % does not exist', NEW.account_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF account.currency <> NEW.currency THEN
+        RAISE EXCEPTION 'posting in % to account % kept in %', NEW.currency, account.id,
+            account.currency USING ERRCODE = 'check_violation';
+    END IF;
+    IF account.pending_debits < 0 OR account.pending_credits < 0 THEN
+        RAISE EXCEPTION 'release of more than is held on account %', account.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF account.normal_side = 'debit' THEN
+        NEW.posted_balance_after := account.posted_debits - account.posted_credits;
+        available := NEW.posted_balance_after - account.pending_credits;
+    ELSE
+        NEW.posted_balance_after := account.posted_credits - account.posted_debits;
+        available := NEW.posted_balance_after - account.pending_debits;
+    END IF;
+    IF account.floor IS NOT NULL AND available < account.floor THEN
+        RAISE EXCEPTION 'ledger floor: account % would have % available, below its floor %',
+            account.id, available, account.floor
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_account_floor';
+    END IF;
+    NEW.account_sequence := account.posting_count;
+    NEW.created_at := clock_timestamp();
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER ledger_postings_apply BEFORE INSERT ON ledger_postings
+    FOR EACH ROW EXECUTE FUNCTION ledger_apply_posting();
+
+-- Every entry has two or more postings and sums to zero per currency and phase, checked
+-- at commit so the postings of one entry can be inserted one by one.
+CREATE FUNCTION ledger_check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT count(*) FROM ledger_postings WHERE entry_id = NEW.entry_id) < 2 THEN
+        RAISE EXCEPTION 'ledger entry % has fewer than two postings', NEW.entry_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_balanced';
+    END IF;
+    IF EXISTS (SELECT 1 FROM ledger_postings WHERE entry_id = NEW.entry_id
+               GROUP BY currency, phase HAVING sum(amount) <> 0) THEN
+        RAISE EXCEPTION 'ledger entry % does not balance', NEW.entry_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_balanced';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE CONSTRAINT TRIGGER ledger_postings_balanced AFTER INSERT ON ledger_postings
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_entry_balanced();
+
+-- Entries and postings are append-only: corrections are reversing entries.
+CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER ledger_postings_append_only BEFORE UPDATE OR DELETE ON ledger_postings
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_postings_no_truncate BEFORE TRUNCATE ON ledger_postings
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+
+-- A hold is resolved once: pending -> posted or voided, never back, never deleted.
+CREATE FUNCTION ledger_hold_resolves_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR OLD.state <> 'pending' OR NEW.state = 'pending'
+       OR NEW.entry_id <> OLD.entry_id THEN
+        RAISE EXCEPTION 'hold % is already %', OLD.entry_id, OLD.state
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_hold_resolves_once';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER ledger_holds_resolve_once BEFORE UPDATE OR DELETE ON ledger_holds
+    FOR EACH ROW EXECUTE FUNCTION ledger_hold_resolves_once();
+
+-- Account totals change only through postings (the trigger above), never by hand.
+CREATE FUNCTION ledger_guard_account_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_trigger_depth() < 2 AND (
+        NEW.posted_debits IS DISTINCT FROM OLD.posted_debits
+        OR NEW.posted_credits IS DISTINCT FROM OLD.posted_credits
+        OR NEW.pending_debits IS DISTINCT FROM OLD.pending_debits
+        OR NEW.pending_credits IS DISTINCT FROM OLD.pending_credits
+        OR NEW.posting_count IS DISTINCT FROM OLD.posting_count
+        OR NEW.currency IS DISTINCT FROM OLD.currency
+        OR NEW.normal_side IS DISTINCT FROM OLD.normal_side) THEN
+        RAISE EXCEPTION 'ledger account totals change only through postings'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER ledger_accounts_guard_totals BEFORE UPDATE ON ledger_accounts
+    FOR EACH ROW EXECUTE FUNCTION ledger_guard_account_totals();
+"""
+
+DROP_LEDGER_INVARIANTS = """
+DROP TRIGGER IF EXISTS ledger_accounts_guard_totals ON ledger_accounts;
+DROP TRIGGER IF EXISTS ledger_holds_resolve_once ON ledger_holds;
+DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries;
+DROP TRIGGER IF EXISTS ledger_entries_append_only ON ledger_entries;
+DROP TRIGGER IF EXISTS ledger_postings_no_truncate ON ledger_postings;
+DROP TRIGGER IF EXISTS ledger_postings_append_only ON ledger_postings;
+DROP TRIGGER IF EXISTS ledger_postings_balanced ON ledger_postings;
+DROP TRIGGER IF EXISTS ledger_postings_apply ON ledger_postings;
+DROP FUNCTION IF EXISTS ledger_guard_account_totals(), ledger_hold_resolves_once(),
+    ledger_refuse_change(), ledger_check_entry_balanced(), ledger_apply_posting();
+"""
+
+
+def upgrade() -> None:
+    op.create_table('ledger_entries',
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('request_digest', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('pending_entry_id', sa.Uuid(), nullable=True),
+    sa.Column('reverses_entry_id', sa.Uuid(), nullable=True),
+    sa.Column('effective_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('actor_type', sa.String(length=32), nullable=False),
+    sa.Column('actor_id', sa.Uuid(), nullable=True),
+    sa.Column('details', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('id', sa.Uuid(), server_default=sa.text('gen_random_uuid()'), nullable=False),
+    sa.CheckConstraint("kind IN ('posted', 'pending', 'post_pending', 'void_pending', 'reversal')", name=op.f('ck_ledger_entries_kind')),
+    sa.ForeignKeyConstraint(['pending_entry_id'], ['ledger_entries.id'], name=op.f('fk_ledger_entries_pending_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['reverses_entry_id'], ['ledger_entries.id'], name=op.f('fk_ledger_entries_reverses_entry_id_ledger_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_ledger_entries_idempotency_key'))
+    )
+    op.create_index('uq_ledger_entries_reverses_entry_id', 'ledger_entries', ['reverses_entry_id'],
+                    unique=True, postgresql_where=sa.text('reverses_entry_id IS NOT NULL'))
+    op.create_index('uq_ledger_entries_pending_entry_id', 'ledger_entries', ['pending_entry_id'],
+                    unique=True, postgresql_where=sa.text('pending_entry_id IS NOT NULL'))
+    op.create_table('ledger_accounts',
+    sa.Column('organisation_id', sa.Uuid(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=128), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('normal_side', sa.String(length=6), nullable=False),
+    sa.Column('floor', sa.Numeric(), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('posted_debits', sa.Numeric(), server_default='0', nullable=False),
+    sa.Column('posted_credits', sa.Numeric(), server_default='0', nullable=False),
+    sa.Column('pending_debits', sa.Numeric(), server_default='0', nullable=False),
+    sa.Column('pending_credits', sa.Numeric(), server_default='0', nullable=False),
+    sa.Column('posting_count', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('id', sa.Uuid(), server_default=sa.text('gen_random_uuid()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("normal_side IN ('debit', 'credit')", name=op.f('ck_ledger_accounts_normal_side')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_ledger_accounts_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_accounts')),
+    sa.UniqueConstraint('organisation_id', 'code', 'subject', 'currency', name=op.f('uq_ledger_accounts_organisation_id_code_subject_currency'))
+    )
+    op.create_index(op.f('ix_ledger_accounts_organisation_id'), 'ledger_accounts', ['organisation_id'], unique=False)
+    op.create_table('ledger_holds',
+    sa.Column('entry_id', sa.Uuid(), nullable=False),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('resolved_by_entry_id', sa.Uuid(), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('pending', 'posted', 'voided')", name=op.f('ck_ledger_holds_state')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_ledger_holds_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['resolved_by_entry_id'], ['ledger_entries.id'], name=op.f('fk_ledger_holds_resolved_by_entry_id_ledger_entries')),
+    sa.PrimaryKeyConstraint('entry_id', name=op.f('pk_ledger_holds'))
+    )
+    op.create_table('ledger_postings',
+    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+    sa.Column('entry_id', sa.Uuid(), nullable=False),
+    sa.Column('account_id', sa.Uuid(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount', sa.Numeric(), nullable=False),
+    sa.Column('phase', sa.String(length=8), nullable=False),
+    sa.Column('account_sequence', sa.BigInteger(), nullable=False),
+    sa.Column('posted_balance_after', sa.Numeric(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.CheckConstraint("phase IN ('posted', 'pending', 'release')", name=op.f('ck_ledger_postings_phase')),
+    sa.CheckConstraint('amount <> 0', name=op.f('ck_ledger_postings_amount_not_zero')),
+    sa.ForeignKeyConstraint(['account_id'], ['ledger_accounts.id'], name=op.f('fk_ledger_postings_account_id_ledger_accounts')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_ledger_postings_entry_id_ledger_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_postings')),
+    sa.UniqueConstraint('account_id', 'account_sequence', name=op.f('uq_ledger_postings_account_id_account_sequence'))
+    )
+    op.create_index('ix_ledger_postings_account_created', 'ledger_postings', ['account_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_ledger_postings_entry_id'), 'ledger_postings', ['entry_id'], unique=False)
+    op.execute(LEDGER_INVARIANTS)
+
+
+def downgrade() -> None:
+    op.execute(DROP_LEDGER_INVARIANTS)
+    op.drop_index(op.f('ix_ledger_postings_entry_id'), table_name='ledger_postings')
+    op.drop_index('ix_ledger_postings_account_created', table_name='ledger_postings')
+    op.drop_table('ledger_postings')
+    op.drop_table('ledger_holds')
+    op.drop_index(op.f('ix_ledger_accounts_organisation_id'), table_name='ledger_accounts')
+    op.drop_table('ledger_accounts')
+    op.drop_table('ledger_entries')

@@ -1,0 +1,102 @@
+"""Ledger API: transfers (platform operations), accounts, balances and postings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from fourflow.core.http import database_session
+from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.identity.dependencies import require
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import Permission
+from fourflow.ledger import service
+from fourflow.ledger.schemas import (
+    AccountOut,
+    BalanceOut,
+    EntryOut,
+    PostingOut,
+    ResolveHoldIn,
+    ReverseIn,
+    TransferIn,
+)
+
+router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
+Db = Annotated[Session, Depends(database_session, scope="function")]
+Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
+Mover = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
+
+
+def _scope(principal: Principal) -> uuid.UUID | None:
+    """Platform staff read every organisation's accounts; everyone else only their own."""
+    return None if principal.sees_all_organisations() else principal.organisation_id
+
+
+def _entry_out(recorded: service.RecordedEntry) -> EntryOut:
+    entry = recorded.entry
+    return EntryOut(id=entry.id, idempotency_key=entry.idempotency_key, kind=entry.kind,
+                    description=entry.description, pending_entry_id=entry.pending_entry_id,
+                    reverses_entry_id=entry.reverses_entry_id, effective_at=entry.effective_at,
+                    created_at=entry.created_at,
+                    postings=[PostingOut.model_validate(p) for p in recorded.postings])
+
+
+@router.post("/transfers", response_model=EntryOut, status_code=201)
+def create_transfer(session: Db, data: TransferIn, principal: Mover) -> EntryOut:
+    """A balanced journal entry (two or more postings), or a hold when ``pending``.
+    Repeating the idempotency key returns the first result and posts nothing."""
+    request = service.Transfer(
+        idempotency_key=data.idempotency_key, description=data.description, pending=data.pending,
+        postings=tuple(service.Posting(p.account_id, p.side, p.amount, p.currency.upper())
+                       for p in data.postings))
+    return _entry_out(service.transfer(session, principal.audit_context(), request))
+
+
+@router.post("/transfers/{entry_id}/post", response_model=EntryOut, status_code=201)
+def post_hold(session: Db, entry_id: uuid.UUID, data: ResolveHoldIn, principal: Mover) -> EntryOut:
+    return _entry_out(service.post_pending(session, principal.audit_context(), entry_id,
+                                           idempotency_key=data.idempotency_key, amount=data.amount))
+
+
+@router.post("/transfers/{entry_id}/void", response_model=EntryOut, status_code=201)
+def void_hold(session: Db, entry_id: uuid.UUID, data: ResolveHoldIn, principal: Mover) -> EntryOut:
+    return _entry_out(service.void_pending(session, principal.audit_context(), entry_id,
+                                           idempotency_key=data.idempotency_key))
+
+
+@router.post("/entries/{entry_id}/reverse", response_model=EntryOut, status_code=201)
+def reverse_entry(session: Db, entry_id: uuid.UUID, data: ReverseIn, principal: Mover) -> EntryOut:
+    return _entry_out(service.reverse(session, principal.audit_context(), entry_id,
+                                      idempotency_key=data.idempotency_key,
+                                      description=data.description))
+
+
+@router.get("/accounts", response_model=PageOut[AccountOut])
+def list_accounts(session: Db, principal: Reader, page: int = Query(1, ge=1),
+                  page_size: int = Query(50, ge=1, le=200)) -> PageOut[AccountOut]:
+    result = service.list_accounts(session, _scope(principal),
+                                   PageRequest(page=page, page_size=page_size))
+    return PageOut.of(result.map(AccountOut.model_validate))
+
+
+@router.get("/accounts/{account_id}/balance", response_model=BalanceOut)
+def account_balance(session: Db, account_id: uuid.UUID, principal: Reader,
+                    as_of: datetime | None = None) -> BalanceOut:
+    account = service.get_account(session, account_id, _scope(principal))
+    result = service.balance(session, account, as_of)
+    return BalanceOut(account_id=result.account_id, currency=result.currency, as_of=result.as_of,
+                      posted=result.posted, pending_debits=result.pending_debits,
+                      pending_credits=result.pending_credits, available=result.available)
+
+
+@router.get("/accounts/{account_id}/entries", response_model=PageOut[PostingOut])
+def account_entries(session: Db, account_id: uuid.UUID, principal: Reader,
+                    page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=200)
+                    ) -> PageOut[PostingOut]:
+    account = service.get_account(session, account_id, _scope(principal))
+    result = service.account_postings(session, account, PageRequest(page=page, page_size=page_size))
+    return PageOut.of(result.map(PostingOut.model_validate))

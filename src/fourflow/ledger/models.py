@@ -1,0 +1,116 @@
+"""Ledger tables. The invariants live in the database (migration 0003): every entry sums to
+zero per currency and phase, postings and entries are append-only, floors hold on the
+available balance, and running balances are kept on the account row by the posting trigger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fourflow.core.models import Base, Timestamps, UUIDPrimaryKey
+
+# Exact decimals with no fixed scale (NUMERIC): amounts are quantised to the currency's
+# minor unit before they reach the database.
+Amount = Numeric(asdecimal=True)
+
+
+class LedgerAccount(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "code", "subject", "currency"),
+        CheckConstraint("normal_side IN ('debit', 'credit')", name="normal_side"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    # What the account is about within its organisation: a loan id, a channel name, or ''.
+    subject: Mapped[str] = mapped_column(String(128), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    normal_side: Mapped[str] = mapped_column(String(6))
+    floor: Mapped[Decimal | None] = mapped_column(Amount)
+    name: Mapped[str] = mapped_column(String(200))
+    posted_debits: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
+    posted_credits: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
+    pending_debits: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
+    pending_credits: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
+    posting_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class LedgerEntry(UUIDPrimaryKey, Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('posted', 'pending', 'post_pending', 'void_pending', 'reversal')",
+                        name="kind"),
+        # An entry is reversed at most once, and a hold resolved by one entry only.
+        Index("uq_ledger_entries_reverses_entry_id", "reverses_entry_id", unique=True,
+              postgresql_where=text("reverses_entry_id IS NOT NULL")),
+        Index("uq_ledger_entries_pending_entry_id", "pending_entry_id", unique=True,
+              postgresql_where=text("pending_entry_id IS NOT NULL")),
+    )
+
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # SHA-256 of the request, to refuse a reused key with a different body.
+    request_digest: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    pending_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    reverses_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    effective_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
+    actor_type: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[uuid.UUID | None]
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class LedgerPosting(Base):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint("phase IN ('posted', 'pending', 'release')", name="phase"),
+        UniqueConstraint("account_id", "account_sequence"),
+        Index("ix_ledger_postings_account_created", "account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_accounts.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    # Positive is a debit, negative a credit.
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    # posted: moves the balance; pending: a hold; release: ends a hold (mirrors it).
+    phase: Mapped[str] = mapped_column(String(8), default="posted")
+    # Set by the database trigger: the account's order of postings and its posted balance
+    # (normal side) right after this posting, so as-of reads need one index lookup.
+    account_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    posted_balance_after: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
+
+
+class LedgerHold(Base):
+    """A pending entry's state: it moves from pending to posted or voided once only."""
+
+    __tablename__ = "ledger_holds"
+    __table_args__ = (CheckConstraint("state IN ('pending', 'posted', 'voided')", name="state"),)
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_entries.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(8), default="pending")
+    resolved_by_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    resolved_at: Mapped[datetime | None]

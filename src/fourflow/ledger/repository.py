@@ -1,0 +1,162 @@
+"""Every ledger query. Writes that must be fast use Core statements (one round trip each)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fourflow.core.pagination import Page, PageRequest, fetch_page
+from fourflow.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
+
+
+def accounts_by_ids(session: Session, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LedgerAccount]:
+    rows = session.execute(select(LedgerAccount).where(LedgerAccount.id.in_(account_ids))).scalars()
+    return {row.id: row for row in rows}
+
+
+def account_by_id(session: Session, account_id: uuid.UUID) -> LedgerAccount | None:
+    return session.get(LedgerAccount, account_id)
+
+
+def lock_accounts(session: Session, account_ids: Sequence[uuid.UUID]) -> None:
+    """Row-lock accounts in one fixed order (by id), so that transactions touching the same
+    accounts queue instead of deadlocking."""
+    session.execute(select(LedgerAccount.id).where(LedgerAccount.id.in_(account_ids))
+                    .order_by(LedgerAccount.id).with_for_update())
+
+
+def account_by_key(session: Session, organisation_id: uuid.UUID, code: str, subject: str,
+                   currency: str) -> LedgerAccount | None:
+    return session.execute(select(LedgerAccount).where(
+        LedgerAccount.organisation_id == organisation_id, LedgerAccount.code == code,
+        LedgerAccount.subject == subject, LedgerAccount.currency == currency)).scalar_one_or_none()
+
+
+def insert_account_if_missing(session: Session, values: dict[str, Any]) -> None:
+    session.execute(insert(LedgerAccount).values(**values).on_conflict_do_nothing(
+        index_elements=["organisation_id", "code", "subject", "currency"]))
+
+
+def accounts_page(session: Session, organisation_id: uuid.UUID | None,
+                  request: PageRequest) -> Page[LedgerAccount]:
+    statement = select(LedgerAccount)
+    if organisation_id is not None:
+        statement = statement.where(LedgerAccount.organisation_id == organisation_id)
+    return fetch_page(session, statement, (LedgerAccount.code, LedgerAccount.currency,
+                                           LedgerAccount.subject, LedgerAccount.id), request)
+
+
+def insert_entry(session: Session, values: dict[str, Any]) -> bool:
+    """Insert unless the idempotency key exists; True when this call inserted it."""
+    inserted = session.execute(
+        insert(LedgerEntry).values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(LedgerEntry.id)
+    ).first()
+    return inserted is not None
+
+
+def insert_postings(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(LedgerPosting), rows)
+
+
+def entry_by_id(session: Session, entry_id: uuid.UUID) -> LedgerEntry | None:
+    return session.get(LedgerEntry, entry_id)
+
+
+def entry_by_idempotency_key(session: Session, key: str) -> LedgerEntry | None:
+    return session.execute(select(LedgerEntry).where(LedgerEntry.idempotency_key == key)
+                           ).scalar_one_or_none()
+
+
+def postings_of(session: Session, entry_id: uuid.UUID) -> list[LedgerPosting]:
+    return list(session.execute(select(LedgerPosting).where(LedgerPosting.entry_id == entry_id)
+                                .order_by(LedgerPosting.id)).scalars())
+
+
+def entry_is_reversed(session: Session, entry_id: uuid.UUID) -> bool:
+    return session.execute(select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry_id)
+                           ).first() is not None
+
+
+def insert_hold(session: Session, entry_id: uuid.UUID) -> None:
+    session.execute(insert(LedgerHold).values(entry_id=entry_id, state="pending"))
+
+
+def hold_for_update(session: Session, entry_id: uuid.UUID) -> LedgerHold | None:
+    return session.execute(select(LedgerHold).where(LedgerHold.entry_id == entry_id)
+                           .with_for_update()).scalar_one_or_none()
+
+
+def resolve_hold(session: Session, entry_id: uuid.UUID, state: str, resolved_by: uuid.UUID,
+                 at: datetime) -> bool:
+    result = session.execute(
+        update(LedgerHold).where(LedgerHold.entry_id == entry_id, LedgerHold.state == "pending")
+        .values(state=state, resolved_by_entry_id=resolved_by, resolved_at=at)
+        .execution_options(synchronize_session=False))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def posted_balance_as_of(session: Session, account_id: uuid.UUID, as_of: datetime) -> Decimal:
+    balance = session.execute(
+        select(LedgerPosting.posted_balance_after).where(
+            LedgerPosting.account_id == account_id, LedgerPosting.created_at <= as_of)
+        .order_by(LedgerPosting.created_at.desc(), LedgerPosting.account_sequence.desc()).limit(1)
+    ).scalar()
+    return balance if balance is not None else Decimal(0)
+
+
+def pending_totals_as_of(session: Session, account_id: uuid.UUID,
+                         as_of: datetime) -> tuple[Decimal, Decimal]:
+    """(pending debits, pending credits) held at ``as_of``."""
+    held = LedgerPosting.phase.in_(("pending", "release"))
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(LedgerPosting.amount).filter(
+                LedgerPosting.phase == "pending", LedgerPosting.amount > 0), 0)
+            - func.coalesce(func.sum(LedgerPosting.amount).filter(
+                LedgerPosting.phase == "release", LedgerPosting.amount > 0), 0),
+            func.coalesce(func.sum(-LedgerPosting.amount).filter(
+                LedgerPosting.phase == "pending", LedgerPosting.amount < 0), 0)
+            - func.coalesce(func.sum(-LedgerPosting.amount).filter(
+                LedgerPosting.phase == "release", LedgerPosting.amount < 0), 0),
+        ).where(LedgerPosting.account_id == account_id, LedgerPosting.created_at <= as_of, held)
+    ).one()
+    return Decimal(row[0]), Decimal(row[1])
+
+
+def postings_page(session: Session, account_id: uuid.UUID, request: PageRequest) -> Page[LedgerPosting]:
+    return fetch_page(session, select(LedgerPosting).where(LedgerPosting.account_id == account_id),
+                      (LedgerPosting.account_sequence.desc(),), request)
+
+
+def totals_by_currency(session: Session) -> dict[tuple[str, str], Decimal]:
+    """Sum of all postings per (currency, phase): zero everywhere when the books balance."""
+    rows = session.execute(select(LedgerPosting.currency, LedgerPosting.phase,
+                                  func.sum(LedgerPosting.amount))
+                           .group_by(LedgerPosting.currency, LedgerPosting.phase)).all()
+    return {(currency, phase): total for currency, phase, total in rows}
+
+
+def accounts_out_of_step(session: Session) -> list[uuid.UUID]:
+    """Accounts whose running totals differ from the sum of their postings (should be none)."""
+    sums = (select(
+        LedgerPosting.account_id.label("account_id"),
+        func.coalesce(func.sum(LedgerPosting.amount).filter(
+            LedgerPosting.phase == "posted", LedgerPosting.amount > 0), 0).label("debits"),
+        func.coalesce(func.sum(-LedgerPosting.amount).filter(
+            LedgerPosting.phase == "posted", LedgerPosting.amount < 0), 0).label("credits"),
+        func.count().label("postings"),
+    ).group_by(LedgerPosting.account_id).subquery())
+    rows = session.execute(
+        select(LedgerAccount.id).outerjoin(sums, sums.c.account_id == LedgerAccount.id).where(
+            (LedgerAccount.posted_debits != func.coalesce(sums.c.debits, 0))
+            | (LedgerAccount.posted_credits != func.coalesce(sums.c.credits, 0))
+            | (LedgerAccount.posting_count != func.coalesce(sums.c.postings, 0)))).scalars()
+    return list(rows)

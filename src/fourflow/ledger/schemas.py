@@ -1,0 +1,90 @@
+"""Pydantic shapes of the ledger API. Amounts travel as decimal strings, never floats."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from fourflow.ledger.chart import Side
+
+DecimalString = Annotated[Decimal, Field(description="A decimal amount as a string, e.g. \"125.50\"",
+                                         json_schema_extra={"type": "string"})]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PostingIn(Strict):
+    account_id: uuid.UUID
+    side: Side
+    amount: Annotated[Decimal, Field(allow_inf_nan=False, strict=False)]
+    currency: StrictStr = Field(min_length=3, max_length=3)
+
+
+class TransferIn(Strict):
+    idempotency_key: StrictStr = Field(min_length=8, max_length=200)
+    postings: list[PostingIn] = Field(min_length=2, max_length=100)
+    description: StrictStr = Field(default="", max_length=500)
+    pending: bool = False
+
+
+class ResolveHoldIn(Strict):
+    idempotency_key: StrictStr = Field(min_length=8, max_length=200)
+    amount: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
+
+
+class ReverseIn(Strict):
+    idempotency_key: StrictStr = Field(min_length=8, max_length=200)
+    description: StrictStr = Field(default="", max_length=500)
+
+
+class PostingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    account_id: uuid.UUID
+    currency: str
+    amount: Decimal
+    phase: str
+    account_sequence: int
+    posted_balance_after: Decimal
+    created_at: datetime
+
+
+class EntryOut(BaseModel):
+    id: uuid.UUID
+    idempotency_key: str
+    kind: str
+    description: str
+    pending_entry_id: uuid.UUID | None
+    reverses_entry_id: uuid.UUID | None
+    effective_at: datetime
+    created_at: datetime
+    postings: list[PostingOut]
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    code: str
+    subject: str
+    currency: str
+    normal_side: str
+    floor: Decimal | None
+    name: str
+
+
+class BalanceOut(BaseModel):
+    account_id: uuid.UUID
+    currency: str
+    as_of: datetime | None
+    posted: Decimal
+    pending_debits: Decimal
+    pending_credits: Decimal
+    available: Decimal

@@ -1,0 +1,386 @@
+"""The ledger's rules: balanced, idempotent transfers, holds resolved once, reversals,
+balances. The database enforces the same invariants again (migration 0003); the checks
+here exist to give a clear, localised error before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from psycopg import errors as database_errors
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from fourflow.audit import service as audit
+from fourflow.core.clock import get_clock
+from fourflow.core.money import minor_units, validate_currency
+from fourflow.core.pagination import Page, PageRequest
+from fourflow.ledger import repository
+from fourflow.ledger.chart import ACCOUNT_TYPES, Side
+from fourflow.ledger.errors import (
+    AccountNotFound,
+    AccountTypeUnknown,
+    AmountNotPositive,
+    AmountTooPrecise,
+    CurrencyMismatch,
+    EntryAlreadyReversed,
+    EntryNotFound,
+    EntryTooSmall,
+    EntryUnbalanced,
+    FloorBreached,
+    HoldAlreadyResolved,
+    HoldAmountExceeded,
+    HoldNotFound,
+    IdempotencyKeyReused,
+)
+from fourflow.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account_id: uuid.UUID
+    side: Side
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    idempotency_key: str
+    postings: tuple[Posting, ...]
+    description: str = ""
+    pending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEntry:
+    entry: LedgerEntry
+    postings: list[LedgerPosting]
+    # False when the idempotency key had been used already and the first result came back.
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    account_id: uuid.UUID
+    currency: str
+    as_of: datetime | None
+    posted: Decimal
+    pending_debits: Decimal
+    pending_credits: Decimal
+    available: Decimal
+
+
+# Accounts ---------------------------------------------------------------------------------
+
+def open_account(session: Session, organisation_id: uuid.UUID, code: str, currency: str, *,
+                 subject: str = "", name: str | None = None) -> LedgerAccount:
+    """The account for (organisation, type, subject, currency), created on first use."""
+    account_type = ACCOUNT_TYPES.get(code)
+    if account_type is None:
+        raise AccountTypeUnknown(field="code", code=code)
+    validate_currency(currency)
+    existing = repository.account_by_key(session, organisation_id, code, subject, currency)
+    if existing is not None:
+        return existing
+    repository.insert_account_if_missing(session, {
+        "id": uuid.uuid4(), "organisation_id": organisation_id, "code": code, "subject": subject,
+        "currency": currency, "normal_side": account_type.normal_side.value,
+        "floor": account_type.floor,
+        "name": name or f"{code} {subject} {currency}".replace("  ", " ")})
+    created = repository.account_by_key(session, organisation_id, code, subject, currency)
+    assert created is not None
+    return created
+
+
+def get_account(session: Session, account_id: uuid.UUID,
+                visible_to_organisation: uuid.UUID | None) -> LedgerAccount:
+    """``visible_to_organisation`` None means across organisations (platform staff)."""
+    account = repository.account_by_id(session, account_id)
+    if account is None or (visible_to_organisation is not None
+                           and account.organisation_id != visible_to_organisation):
+        raise AccountNotFound()
+    return account
+
+
+def list_accounts(session: Session, organisation_id: uuid.UUID | None,
+                  request: PageRequest) -> Page[LedgerAccount]:
+    return repository.accounts_page(session, organisation_id, request)
+
+
+# Transfers --------------------------------------------------------------------------------
+
+def _digest(document: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _signed(posting: Posting) -> Decimal:
+    return posting.amount if posting.side is Side.DEBIT else -posting.amount
+
+
+def _validate(session: Session, transfer: Transfer) -> dict[uuid.UUID, LedgerAccount]:
+    if len(transfer.postings) < 2:
+        raise EntryTooSmall(field="postings")
+    for index, posting in enumerate(transfer.postings):
+        validate_currency(posting.currency)
+        if posting.amount <= 0:
+            raise AmountNotPositive(field=f"postings.{index}.amount", index=index)
+        digits = minor_units(posting.currency)
+        if posting.amount != posting.amount.quantize(Decimal(1).scaleb(-digits)):
+            raise AmountTooPrecise(field=f"postings.{index}.amount", index=index,
+                                   currency=posting.currency, digits=digits,
+                                   amount=str(posting.amount))
+    accounts = repository.accounts_by_ids(session, list({p.account_id for p in transfer.postings}))
+    for index, posting in enumerate(transfer.postings):
+        account = accounts.get(posting.account_id)
+        if account is None:
+            raise AccountNotFound(field=f"postings.{index}.account_id")
+        if account.currency != posting.currency:
+            raise CurrencyMismatch(field=f"postings.{index}.currency", index=index,
+                                   currency=posting.currency, account_currency=account.currency)
+    debits: dict[str, Decimal] = defaultdict(Decimal)
+    credits: dict[str, Decimal] = defaultdict(Decimal)
+    for posting in transfer.postings:
+        (debits if posting.side is Side.DEBIT else credits)[posting.currency] += posting.amount
+    for currency in sorted(set(debits) | set(credits)):
+        if debits[currency] != credits[currency]:
+            raise EntryUnbalanced(field="postings", currency=currency,
+                                  debits=str(debits[currency]), credits=str(credits[currency]))
+    return accounts
+
+
+def _transfer_document(transfer: Transfer) -> dict[str, Any]:
+    return {"kind": "pending" if transfer.pending else "posted",
+            "description": transfer.description,
+            "postings": [[str(p.account_id), p.side.value, str(p.amount), p.currency]
+                         for p in transfer.postings]}
+
+
+def _existing(session: Session, key: str, digest: str) -> RecordedEntry | None:
+    entry = repository.entry_by_idempotency_key(session, key)
+    if entry is None:
+        return None
+    if entry.request_digest != digest:
+        raise IdempotencyKeyReused(field="idempotency_key", key=key)
+    return RecordedEntry(entry, repository.postings_of(session, entry.id), created=False)
+
+
+def _write_entry(session: Session, context: audit.AuditContext, *, key: str, digest: str,
+                 kind: str, description: str, rows: list[tuple[uuid.UUID, str, Decimal, str]],
+                 details: dict[str, Any] | None = None, pending_entry_id: uuid.UUID | None = None,
+                 reverses_entry_id: uuid.UUID | None = None) -> RecordedEntry | uuid.UUID:
+    """Insert the entry (or find it under its key) and its postings. Returns the entry id,
+    or the earlier result when the key was used already."""
+    entry_id = uuid.uuid4()
+    now = get_clock().now()
+    # The audit chain is locked before any account row, in every transaction: one lock
+    # order, so ledger writers never deadlock on the audit log.
+    audit.record(session, context, f"ledger:entry:{kind}", subject_type="ledger_entry",
+                 subject_id=entry_id, after={"idempotency_key": key, "postings": [
+                     [str(account), phase, str(amount), currency]
+                     for account, phase, amount, currency in rows]})
+    inserted = repository.insert_entry(session, {
+        "id": entry_id, "idempotency_key": key, "request_digest": digest, "kind": kind,
+        "description": description, "pending_entry_id": pending_entry_id,
+        "reverses_entry_id": reverses_entry_id, "effective_at": now,
+        "actor_type": context.actor_type, "actor_id": context.actor_id, "details": details})
+    if not inserted:
+        # A concurrent request with the same key won; its result is ours.
+        existing = _existing(session, key, digest)
+        assert existing is not None
+        return existing
+    # Sorted by account: the row locks the postings take come in one global order. Within an
+    # account, releases go first so a hold being posted never counts twice against a floor.
+    ordered = sorted(rows, key=lambda row: (row[0], _PHASE_ORDER[row[1]]))
+    try:
+        repository.insert_postings(session, [
+            {"entry_id": entry_id, "account_id": account, "phase": phase, "amount": amount,
+             "currency": currency} for account, phase, amount, currency in ordered])
+    except DBAPIError as error:
+        raise _translated(error) from error
+    return entry_id
+
+
+_PHASE_ORDER = {"release": 0, "pending": 1, "posted": 2}
+
+
+def _translated(error: DBAPIError) -> Exception:
+    original = error.orig
+    if isinstance(original, database_errors.CheckViolation):
+        constraint = getattr(original.diag, "constraint_name", None)
+        message = str(getattr(original.diag, "message_primary", "") or "")
+        if constraint == "ledger_account_floor" or message.startswith("ledger floor"):
+            account = message.split()[3] if len(message.split()) > 3 else "?"
+            return FloorBreached(account=account)
+    return error
+
+
+def _recorded(session: Session, result: RecordedEntry | uuid.UUID) -> RecordedEntry:
+    if isinstance(result, RecordedEntry):
+        return result
+    entry = repository.entry_by_id(session, result)
+    assert entry is not None
+    return RecordedEntry(entry, repository.postings_of(session, entry.id), created=True)
+
+
+def transfer(session: Session, context: audit.AuditContext, request: Transfer, *,
+             details: dict[str, Any] | None = None) -> RecordedEntry:
+    """Post (or hold, when ``pending``) a balanced set of postings, exactly once per key."""
+    digest = _digest(_transfer_document(request))
+    existing = _existing(session, request.idempotency_key, digest)
+    if existing is not None:
+        return existing
+    _validate(session, request)
+    phase = "pending" if request.pending else "posted"
+    result = _write_entry(
+        session, context, key=request.idempotency_key, digest=digest,
+        kind="pending" if request.pending else "posted", description=request.description,
+        rows=[(p.account_id, phase, _signed(p), p.currency) for p in request.postings],
+        details=details)
+    if request.pending and not isinstance(result, RecordedEntry):
+        repository.insert_hold(session, result)
+    return _recorded(session, result)
+
+
+def transfers(session: Session, context: audit.AuditContext,
+              requests: list[Transfer]) -> list[RecordedEntry]:
+    """Many transfers in one transaction (all or nothing), locking every account involved
+    up front in one fixed order."""
+    account_ids = sorted({p.account_id for request in requests for p in request.postings})
+    repository.lock_accounts(session, account_ids)
+    return [transfer(session, context, request) for request in requests]
+
+
+def _held_postings(session: Session, hold_entry_id: uuid.UUID) -> list[LedgerPosting]:
+    return [p for p in repository.postings_of(session, hold_entry_id) if p.phase == "pending"]
+
+
+def post_pending(session: Session, context: audit.AuditContext, hold_entry_id: uuid.UUID, *,
+                 idempotency_key: str, amount: Decimal | None = None) -> RecordedEntry:
+    """Turn a hold into a posted transfer, for all of it or (two-posting holds) part of it;
+    the rest is released. Once only."""
+    digest = _digest({"kind": "post_pending", "hold": str(hold_entry_id),
+                      "amount": None if amount is None else str(amount)})
+    existing = _existing(session, idempotency_key, digest)
+    if existing is not None:
+        return existing
+    held = _lock_pending_hold(session, hold_entry_id)
+    rows = [(p.account_id, "release", p.amount, p.currency) for p in held]
+    if amount is None:
+        rows += [(p.account_id, "posted", p.amount, p.currency) for p in held]
+    else:
+        full = max(p.amount for p in held)
+        currency = held[0].currency
+        if (amount <= 0 or amount > full or len(held) != 2
+                or amount != amount.quantize(Decimal(1).scaleb(-minor_units(currency)))):
+            raise HoldAmountExceeded(field="amount", held=str(full), amount=str(amount))
+        rows += [(p.account_id, "posted", amount if p.amount > 0 else -amount, p.currency)
+                 for p in held]
+    result = _write_entry(session, context, key=idempotency_key, digest=digest,
+                          kind="post_pending", description="", rows=rows,
+                          pending_entry_id=hold_entry_id)
+    if not isinstance(result, RecordedEntry):
+        repository.resolve_hold(session, hold_entry_id, "posted", result, get_clock().now())
+    return _recorded(session, result)
+
+
+def void_pending(session: Session, context: audit.AuditContext, hold_entry_id: uuid.UUID, *,
+                 idempotency_key: str) -> RecordedEntry:
+    """Release a hold entirely. Once only."""
+    digest = _digest({"kind": "void_pending", "hold": str(hold_entry_id)})
+    existing = _existing(session, idempotency_key, digest)
+    if existing is not None:
+        return existing
+    held = _lock_pending_hold(session, hold_entry_id)
+    result = _write_entry(session, context, key=idempotency_key, digest=digest,
+                          kind="void_pending", description="",
+                          rows=[(p.account_id, "release", p.amount, p.currency) for p in held],
+                          pending_entry_id=hold_entry_id)
+    if not isinstance(result, RecordedEntry):
+        repository.resolve_hold(session, hold_entry_id, "voided", result, get_clock().now())
+    return _recorded(session, result)
+
+
+def _lock_pending_hold(session: Session, hold_entry_id: uuid.UUID) -> list[LedgerPosting]:
+    hold = repository.hold_for_update(session, hold_entry_id)
+    if hold is None:
+        raise HoldNotFound()
+    if hold.state != "pending":
+        raise HoldAlreadyResolved(state=hold.state)
+    return _held_postings(session, hold_entry_id)
+
+
+def reverse(session: Session, context: audit.AuditContext, entry_id: uuid.UUID, *,
+            idempotency_key: str, description: str = "") -> RecordedEntry:
+    """Correct a posted entry by a new entry with every posted amount negated."""
+    digest = _digest({"kind": "reversal", "entry": str(entry_id), "description": description})
+    existing = _existing(session, idempotency_key, digest)
+    if existing is not None:
+        return existing
+    original = repository.entry_by_id(session, entry_id)
+    if original is None or original.kind not in ("posted", "post_pending", "reversal"):
+        raise EntryNotFound()
+    if repository.entry_is_reversed(session, entry_id):
+        raise EntryAlreadyReversed()
+    rows = [(p.account_id, "posted", -p.amount, p.currency)
+            for p in repository.postings_of(session, entry_id) if p.phase == "posted"]
+    return _recorded(session, _write_entry(
+        session, context, key=idempotency_key, digest=digest, kind="reversal",
+        description=description, rows=rows, reverses_entry_id=entry_id))
+
+
+# Reads ------------------------------------------------------------------------------------
+
+def balance(session: Session, account: LedgerAccount, as_of: datetime | None = None) -> Balance:
+    """Current balances from the running totals (O(1)); as of a time from the postings."""
+    debit_normal = account.normal_side == Side.DEBIT.value
+    if as_of is None:
+        posted = (account.posted_debits - account.posted_credits if debit_normal
+                  else account.posted_credits - account.posted_debits)
+        pending_debits, pending_credits = account.pending_debits, account.pending_credits
+    else:
+        posted = repository.posted_balance_as_of(session, account.id, as_of)
+        pending_debits, pending_credits = repository.pending_totals_as_of(session, account.id, as_of)
+    available = posted - (pending_credits if debit_normal else pending_debits)
+    return Balance(account.id, account.currency, as_of, _money(posted, account.currency),
+                   _money(pending_debits, account.currency), _money(pending_credits, account.currency),
+                   _money(available, account.currency))
+
+
+def _money(amount: Decimal, currency: str) -> Decimal:
+    return Decimal(amount).quantize(Decimal(1).scaleb(-minor_units(currency)))
+
+
+def account_postings(session: Session, account: LedgerAccount,
+                     request: PageRequest) -> Page[LedgerPosting]:
+    return repository.postings_page(session, account.id, request)
+
+
+def entry(session: Session, entry_id: uuid.UUID) -> RecordedEntry:
+    found = repository.entry_by_id(session, entry_id)
+    if found is None:
+        raise EntryNotFound()
+    return RecordedEntry(found, repository.postings_of(session, entry_id), created=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Invariants:
+    unbalanced_currencies: dict[tuple[str, str], Decimal]
+    accounts_out_of_step: list[uuid.UUID]
+
+    @property
+    def hold(self) -> bool:
+        return not self.unbalanced_currencies and not self.accounts_out_of_step
+
+
+def check_invariants(session: Session) -> Invariants:
+    """Postings sum to zero per currency and phase; every running total equals its postings."""
+    totals = {key: total for key, total in repository.totals_by_currency(session).items()
+              if total != 0}
+    return Invariants(totals, repository.accounts_out_of_step(session))
