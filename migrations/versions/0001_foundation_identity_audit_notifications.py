@@ -29,6 +29,55 @@ CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse_change();
+
+-- Append an event to one of the hash chains, in one round trip. The first event of a
+-- transaction try-locks the first free chain in the caller's (random) order and remembers
+-- it in a transaction-local setting; later events of the transaction reuse it. A rolled
+-- back savepoint releases both the lock and the setting, so they stay consistent.
+-- event_hash = sha256('{chain}|{position}|{previous_hash}|{content_digest}'); the content
+-- digest is computed by the application from the event's fields (fourflow.audit.service).
+CREATE FUNCTION audit_append(
+    p_chains smallint[], p_event_id uuid, p_occurred_at timestamptz, p_actor_type text,
+    p_actor_id uuid, p_organisation_id uuid, p_action text, p_subject_type text,
+    p_subject_id text, p_before jsonb, p_after jsonb, p_request_id text, p_ip_address text,
+    p_content_digest text
+) RETURNS TABLE (sequence bigint, chain smallint, chain_position bigint, event_hash text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_chain smallint := nullif(current_setting('fourflow.audit_chain', true), '')::smallint;
+    v_position bigint;
+    v_previous text;
+    v_hash text;
+    v_sequence bigint;
+BEGIN
+    IF v_chain IS NULL THEN
+        SELECT t.candidate INTO v_chain
+        FROM unnest(p_chains) WITH ORDINALITY AS t(candidate, preference)
+        WHERE pg_try_advisory_xact_lock(1178682692, t.candidate)
+        ORDER BY t.preference LIMIT 1;
+        IF v_chain IS NULL THEN
+            v_chain := p_chains[1];
+            PERFORM pg_advisory_xact_lock(1178682692, v_chain);
+        END IF;
+        PERFORM set_config('fourflow.audit_chain', v_chain::text, true);
+    END IF;
+    SELECT e.chain_position, e.event_hash INTO v_position, v_previous
+    FROM audit_events e WHERE e.chain = v_chain ORDER BY e.chain_position DESC LIMIT 1;
+    v_position := coalesce(v_position, 0) + 1;
+    v_previous := coalesce(v_previous, repeat('0', 64));
+    v_hash := encode(sha256(convert_to(
+        v_chain::text || '|' || v_position::text || '|' || v_previous || '|' || p_content_digest,
+        'UTF8')), 'hex');
+    INSERT INTO audit_events (chain, chain_position, event_id, occurred_at, actor_type, actor_id,
+        organisation_id, action, subject_type, subject_id, before, after, request_id,
+        ip_address, previous_hash, event_hash)
+    VALUES (v_chain, v_position, p_event_id, p_occurred_at, p_actor_type, p_actor_id,
+        p_organisation_id, p_action, p_subject_type, p_subject_id, p_before, p_after,
+        p_request_id, p_ip_address, v_previous, v_hash)
+    RETURNING audit_events.sequence INTO v_sequence;
+    RETURN QUERY SELECT v_sequence, v_chain, v_position, v_hash;
+END;
+$$;
 """
 
 
@@ -168,6 +217,8 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
     op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
     op.execute("DROP FUNCTION IF EXISTS audit_events_refuse_change()")
+    op.execute("DROP FUNCTION IF EXISTS audit_append(smallint[], uuid, timestamptz, text, uuid, "
+               "uuid, text, text, text, jsonb, jsonb, text, text, text)")
     op.drop_index(op.f('ix_user_sessions_user_id'), table_name='user_sessions')
     op.drop_table('user_sessions')
     op.drop_index('uq_invitations_open_email', table_name='invitations', postgresql_where=sa.text('accepted_at IS NULL AND revoked_at IS NULL'))

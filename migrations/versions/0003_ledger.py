@@ -141,6 +141,67 @@ END;
 $$;
 CREATE TRIGGER ledger_accounts_guard_totals BEFORE UPDATE ON ledger_accounts
     FOR EACH ROW EXECUTE FUNCTION ledger_guard_account_totals();
+
+-- Record a journal entry in one round trip: the entry under its idempotency key (a repeat
+-- returns the first entry, a different body under the same key is refused), its audit event,
+-- its postings in one global lock order (by account, releases first), and the hold state.
+-- Lock order everywhere: audit chain first, then account rows.
+CREATE FUNCTION ledger_record_entry(
+    p_entry_id uuid, p_idempotency_key text, p_request_digest text, p_kind text,
+    p_description text, p_pending_entry_id uuid, p_reverses_entry_id uuid,
+    p_effective_at timestamptz, p_actor_type text, p_actor_id uuid, p_details jsonb,
+    p_accounts uuid[], p_phases text[], p_amounts numeric[], p_currencies text[],
+    p_audit_chains smallint[], p_audit_event_id uuid, p_audit_organisation_id uuid,
+    p_audit_action text, p_audit_after jsonb, p_audit_request_id text, p_audit_ip_address text,
+    p_audit_content_digest text
+) RETURNS TABLE (entry_id uuid, created boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_inserted uuid;
+    v_existing_id uuid;
+    v_existing_digest text;
+BEGIN
+    INSERT INTO ledger_entries (id, idempotency_key, request_digest, kind, description,
+        pending_entry_id, reverses_entry_id, effective_at, actor_type, actor_id, details)
+    VALUES (p_entry_id, p_idempotency_key, p_request_digest, p_kind, p_description,
+        p_pending_entry_id, p_reverses_entry_id, p_effective_at, p_actor_type, p_actor_id,
+        p_details)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id INTO v_inserted;
+    IF v_inserted IS NULL THEN
+        SELECT e.id, e.request_digest INTO v_existing_id, v_existing_digest
+        FROM ledger_entries e WHERE e.idempotency_key = p_idempotency_key;
+        IF v_existing_digest <> p_request_digest THEN
+            RAISE EXCEPTION 'ledger idempotency key % reused for a different request',
+                p_idempotency_key
+                USING ERRCODE = 'unique_violation', CONSTRAINT = 'ledger_idempotency_key_reused';
+        END IF;
+        RETURN QUERY SELECT v_existing_id, false;
+        RETURN;
+    END IF;
+    PERFORM audit_append(p_audit_chains, p_audit_event_id, p_effective_at, p_actor_type,
+        p_actor_id, p_audit_organisation_id, p_audit_action, 'ledger_entry', p_entry_id::text,
+        NULL, p_audit_after, p_audit_request_id, p_audit_ip_address, p_audit_content_digest);
+    INSERT INTO ledger_postings (entry_id, account_id, currency, amount, phase,
+        account_sequence, posted_balance_after)
+    SELECT p_entry_id, t.account, t.currency, t.amount, t.phase, 0, 0
+    FROM unnest(p_accounts, p_phases, p_amounts, p_currencies) AS t(account, phase, amount, currency)
+    ORDER BY t.account, CASE t.phase WHEN 'release' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END;
+    IF p_kind = 'pending' THEN
+        INSERT INTO ledger_holds (entry_id, state) VALUES (p_entry_id, 'pending');
+    ELSIF p_pending_entry_id IS NOT NULL THEN
+        UPDATE ledger_holds
+        SET state = CASE p_kind WHEN 'post_pending' THEN 'posted' ELSE 'voided' END,
+            resolved_by_entry_id = p_entry_id, resolved_at = p_effective_at
+        WHERE ledger_holds.entry_id = p_pending_entry_id AND state = 'pending';
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'hold % is not pending', p_pending_entry_id
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_hold_resolves_once';
+        END IF;
+    END IF;
+    RETURN QUERY SELECT p_entry_id, true;
+END;
+$$;
 """
 
 DROP_LEDGER_INVARIANTS = """
@@ -152,6 +213,9 @@ DROP TRIGGER IF EXISTS ledger_postings_no_truncate ON ledger_postings;
 DROP TRIGGER IF EXISTS ledger_postings_append_only ON ledger_postings;
 DROP TRIGGER IF EXISTS ledger_postings_balanced ON ledger_postings;
 DROP TRIGGER IF EXISTS ledger_postings_apply ON ledger_postings;
+DROP FUNCTION IF EXISTS ledger_record_entry(uuid, text, text, text, text, uuid, uuid, timestamptz,
+    text, uuid, jsonb, uuid[], text[], numeric[], text[], smallint[], uuid, uuid, text, jsonb, text,
+    text, text);
 DROP FUNCTION IF EXISTS ledger_guard_account_totals(), ledger_hold_resolves_once(),
     ledger_refuse_change(), ledger_check_entry_balanced(), ledger_apply_posting();
 """

@@ -85,8 +85,8 @@ def test_a_resolved_hold_cannot_be_reopened(books: Books) -> None:
     hold = books.move(books.wallet_a.id, books.income.id, "10.00", pending=True)
     from fourflow.ledger import service as ledger
 
-    ledger.void_pending(books.session, books.context, hold.entry.id, idempotency_key="raw-void")
+    ledger.void_pending(books.session, books.context, hold.entry_id, idempotency_key="raw-void")
     _refused(books.session, ("UPDATE ledger_holds SET state = 'pending' WHERE entry_id = :e",
-                             {"e": hold.entry.id}), match="already voided")
-    _refused(books.session, ("DELETE FROM ledger_holds WHERE entry_id = :e", {"e": hold.entry.id}),
+                             {"e": hold.entry_id}), match="already voided")
+    _refused(books.session, ("DELETE FROM ledger_holds WHERE entry_id = :e", {"e": hold.entry_id}),
              match="already voided")

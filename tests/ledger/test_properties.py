@@ -36,12 +36,12 @@ def test_random_operations_keep_the_books_balanced(books: Books, steps: list[tup
                     (holds if operation == "hold" else posted).append(result)
                 elif operation == "post" and holds:
                     posted.append(ledger.post_pending(books.session, books.context,
-                                                      holds.pop().entry.id, idempotency_key=f"prop-{index}"))
+                                                      holds.pop().entry_id, idempotency_key=f"prop-{index}"))
                 elif operation == "void" and holds:
-                    ledger.void_pending(books.session, books.context, holds.pop().entry.id,
+                    ledger.void_pending(books.session, books.context, holds.pop().entry_id,
                                         idempotency_key=f"prop-{index}")
                 elif operation == "reverse" and posted:
-                    ledger.reverse(books.session, books.context, posted.pop().entry.id,
+                    ledger.reverse(books.session, books.context, posted.pop().entry_id,
                                    idempotency_key=f"prop-{index}")
                 step.commit()
             except FourflowError:

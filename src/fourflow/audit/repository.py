@@ -11,45 +11,17 @@ from sqlalchemy.orm import Session
 from fourflow.audit.models import AuditEvent
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 
-# First key of the two-key advisory locks on chain heads (the second key is the chain).
-AUDIT_CHAIN_LOCK_CLASS = 0x4641_5544  # "FAUD"
-
-_TRY_LOCK_FIRST_FREE = text(
-    "SELECT chain FROM unnest(CAST(:chains AS smallint[])) WITH ORDINALITY AS t(chain, position) "
-    "WHERE pg_try_advisory_xact_lock(:lock_class, chain) ORDER BY position LIMIT 1"
+_APPEND = text(
+    "SELECT sequence, chain, chain_position, event_hash FROM audit_append("
+    "CAST(:chains AS smallint[]), :event_id, :occurred_at, :actor_type, :actor_id, "
+    ":organisation_id, :action, :subject_type, :subject_id, CAST(:before AS jsonb), "
+    "CAST(:after AS jsonb), :request_id, :ip_address, :content_digest)"
 )
-_LOCK = text("SELECT pg_advisory_xact_lock(:lock_class, :chain)")
 
 
-def lock_free_chain(session: Session, preference: list[int]) -> int:
-    """Lock the first chain in ``preference`` that no other transaction holds, in one round
-    trip; when all are busy, wait for the first. Locks last until the transaction ends."""
-    chain = session.execute(_TRY_LOCK_FIRST_FREE, {"chains": preference,
-                                                   "lock_class": AUDIT_CHAIN_LOCK_CLASS}).scalar()
-    if chain is None:
-        chain = preference[0]
-        lock_chain(session, chain)
-    return int(chain)
-
-
-def lock_chain(session: Session, chain: int) -> None:
-    """Re-entrant: instant when this transaction already holds the chain."""
-    session.execute(_LOCK, {"lock_class": AUDIT_CHAIN_LOCK_CLASS, "chain": chain})
-
-
-def chain_head(session: Session, chain: int) -> tuple[int, str] | None:
-    row = session.execute(
-        select(AuditEvent.chain_position, AuditEvent.event_hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.chain_position.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else (row[0], row[1])
-
-
-def add(session: Session, event: AuditEvent) -> None:
-    session.add(event)
-    session.flush()
+def append(session: Session, parameters: dict[str, Any]) -> tuple[int, int, int, str]:
+    row = session.execute(_APPEND, parameters).one()
+    return int(row[0]), int(row[1]), int(row[2]), str(row[3])
 
 
 def page(session: Session, request: PageRequest, *, organisation_id: object | None = None,

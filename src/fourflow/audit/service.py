@@ -1,4 +1,14 @@
-"""Append events to the audit log in the caller's transaction, and check the hash chain."""
+"""Append events to the audit log in the caller's transaction, and check the hash chains.
+
+An event's hash links it into one of AUDIT_CHAINS independent chains:
+
+    content_digest = sha256(canonical JSON of what happened: who, what, when, before/after)
+    event_hash     = sha256("{chain}|{chain_position}|{previous_hash}|{content_digest}")
+
+The content digest is computed here; choosing and locking a chain, finding its head and
+linking the event happen in the database function ``audit_append`` (migration 0001), in one
+round trip, so SQL functions that move money can append events the same way.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +17,10 @@ import json
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from fourflow.audit import repository
 from fourflow.audit.models import AuditEvent
@@ -21,7 +31,6 @@ GENESIS_HASH = "0" * 64
 # Independent hash chains. More chains, less waiting between concurrent writers; each chain
 # is verified on its own, and the Merkle tree (later) spans them all in sequence order.
 AUDIT_CHAINS = 16
-_CHAIN_KEY = "fourflow_audit_chain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,30 +48,85 @@ class AuditContext:
         return cls(actor_type="system", actor_id=None, organisation_id=None, request_id=request_id)
 
 
-def _canonical(event: AuditEvent) -> bytes:
+@dataclass(frozen=True, slots=True)
+class PreparedEvent:
+    """An event's fields and content digest, ready for ``audit_append``."""
+
+    event_id: uuid.UUID
+    occurred_at: datetime
+    actor_type: str
+    actor_id: uuid.UUID | None
+    organisation_id: uuid.UUID | None
+    action: str
+    subject_type: str | None
+    subject_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None
+    ip_address: str | None
+    content_digest: str
+
+    def as_parameters(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id, "occurred_at": self.occurred_at,
+            "actor_type": self.actor_type, "actor_id": self.actor_id,
+            "organisation_id": self.organisation_id, "action": self.action,
+            "subject_type": self.subject_type, "subject_id": self.subject_id,
+            "before": None if self.before is None else json.dumps(self.before),
+            "after": None if self.after is None else json.dumps(self.after),
+            "request_id": self.request_id, "ip_address": self.ip_address,
+            "content_digest": self.content_digest, "chains": chain_preference(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    sequence: int
+    chain: int
+    chain_position: int
+    event_hash: str
+
+
+def chain_preference() -> list[int]:
+    """The order in which a writer tries the chains: random, so writers spread out."""
+    return random.sample(range(AUDIT_CHAINS), AUDIT_CHAINS)
+
+
+def content_digest(*, event_id: uuid.UUID, occurred_at: datetime, actor_type: str,
+                   actor_id: uuid.UUID | None, organisation_id: uuid.UUID | None, action: str,
+                   subject_type: str | None, subject_id: str | None,
+                   before: dict[str, Any] | None, after: dict[str, Any] | None,
+                   request_id: str | None, ip_address: str | None) -> str:
     document = {
-        "chain": event.chain,
-        "chain_position": event.chain_position,
-        "event_id": str(event.event_id),
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor_type": event.actor_type,
-        "actor_id": str(event.actor_id) if event.actor_id else None,
-        "organisation_id": str(event.organisation_id) if event.organisation_id else None,
-        "action": event.action,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "before": event.before,
-        "after": event.after,
-        "request_id": event.request_id,
-        "ip_address": event.ip_address,
-        "previous_hash": event.previous_hash,
+        "event_id": str(event_id), "occurred_at": occurred_at.isoformat(),
+        "actor_type": actor_type, "actor_id": str(actor_id) if actor_id else None,
+        "organisation_id": str(organisation_id) if organisation_id else None,
+        "action": action, "subject_type": subject_type, "subject_id": subject_id,
+        "before": before, "after": after, "request_id": request_id, "ip_address": ip_address,
     }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode()
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def event_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(_canonical(event)).hexdigest()
+def link_hash(chain: int, chain_position: int, previous_hash: str, digest: str) -> str:
+    return hashlib.sha256(f"{chain}|{chain_position}|{previous_hash}|{digest}".encode()).hexdigest()
+
+
+def prepare(context: AuditContext, action: str, *, subject_type: str | None = None,
+            subject_id: object | None = None, organisation_id: uuid.UUID | None = None,
+            before: dict[str, Any] | None = None,
+            after: dict[str, Any] | None = None) -> PreparedEvent:
+    fields: dict[str, Any] = {
+        "event_id": uuid.uuid4(), "occurred_at": get_clock().now(),
+        "actor_type": context.actor_type, "actor_id": context.actor_id,
+        "organisation_id": organisation_id if organisation_id is not None else context.organisation_id,
+        "action": action, "subject_type": subject_type,
+        "subject_id": str(subject_id) if subject_id is not None else None,
+        "before": _jsonable(before), "after": _jsonable(after),
+        "request_id": context.request_id, "ip_address": context.ip_address,
+    }
+    return PreparedEvent(**fields, content_digest=content_digest(**fields))
 
 
 def record(
@@ -75,50 +139,17 @@ def record(
     organisation_id: uuid.UUID | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event; it commits or rolls back with the change it describes."""
-    chain = _lock_a_chain(session)
-    head = repository.chain_head(session, chain)
-    position, previous_hash = (1, GENESIS_HASH) if head is None else (head[0] + 1, head[1])
-    event = AuditEvent(
-        chain=chain,
-        chain_position=position,
-        event_id=uuid.uuid4(),
-        occurred_at=get_clock().now(),
-        actor_type=context.actor_type,
-        actor_id=context.actor_id,
-        organisation_id=organisation_id if organisation_id is not None else context.organisation_id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id) if subject_id is not None else None,
-        before=_jsonable(before),
-        after=_jsonable(after),
-        request_id=context.request_id,
-        ip_address=context.ip_address,
-        previous_hash=previous_hash,
-    )
-    event.event_hash = event_hash(event)
-    repository.add(session, event)
-    return event
+) -> RecordedEvent:
+    """Append one event; it commits or rolls back with the change it describes.
 
-
-def _lock_a_chain(session: Session) -> int:
-    """The chain this transaction appends to: a free one the first time, the same one after."""
-    chain = session.info.get(_CHAIN_KEY)
-    if chain is not None:
-        # Re-taken, not assumed: a rolled-back savepoint releases locks taken inside it.
-        repository.lock_chain(session, chain)
-        return int(chain)
-    preference = random.sample(range(AUDIT_CHAINS), AUDIT_CHAINS)
-    chain = repository.lock_free_chain(session, preference)
-    session.info[_CHAIN_KEY] = chain
-    return int(chain)
-
-
-@sqlalchemy_event.listens_for(Session, "after_transaction_end")
-def _forget_chain(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_CHAIN_KEY, None)
+    Locking: the first event of a transaction locks a chain until the transaction ends.
+    Take it before locking rows that other audited transactions lock too (ledger accounts),
+    so that all writers lock in one order.
+    """
+    event = prepare(context, action, subject_type=subject_type, subject_id=subject_id,
+                    organisation_id=organisation_id, before=before, after=after)
+    sequence, chain, position, digest = repository.append(session, event.as_parameters())
+    return RecordedEvent(sequence, chain, position, digest)
 
 
 def _jsonable(document: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -126,6 +157,14 @@ def _jsonable(document: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     loaded: dict[str, Any] = json.loads(json.dumps(document, default=str))
     return loaded
+
+
+def stored_content_digest(event: AuditEvent) -> str:
+    return content_digest(
+        event_id=event.event_id, occurred_at=event.occurred_at, actor_type=event.actor_type,
+        actor_id=event.actor_id, organisation_id=event.organisation_id, action=event.action,
+        subject_type=event.subject_type, subject_id=event.subject_id, before=event.before,
+        after=event.after, request_id=event.request_id, ip_address=event.ip_address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +184,9 @@ def verify_chain(session: Session) -> ChainVerification:
             chain, position, previous = event.chain, 0, GENESIS_HASH
         checked += 1
         position += 1
+        expected = link_hash(event.chain, position, previous, stored_content_digest(event))
         if (event.chain_position != position or event.previous_hash != previous
-                or event_hash(event) != event.event_hash):
+                or event.event_hash != expected):
             return ChainVerification(False, checked, event.sequence)
         previous = event.event_hash
     return ChainVerification(True, checked, None)

@@ -36,13 +36,14 @@ def _scope(principal: Principal) -> uuid.UUID | None:
     return None if principal.sees_all_organisations() else principal.organisation_id
 
 
-def _entry_out(recorded: service.RecordedEntry) -> EntryOut:
-    entry = recorded.entry
+def _entry_out(session: Session, recorded: service.RecordedEntry) -> EntryOut:
+    loaded = service.entry(session, recorded.entry_id)
+    entry = loaded.entry
     return EntryOut(id=entry.id, idempotency_key=entry.idempotency_key, kind=entry.kind,
                     description=entry.description, pending_entry_id=entry.pending_entry_id,
                     reverses_entry_id=entry.reverses_entry_id, effective_at=entry.effective_at,
                     created_at=entry.created_at,
-                    postings=[PostingOut.model_validate(p) for p in recorded.postings])
+                    postings=[PostingOut.model_validate(p) for p in loaded.postings])
 
 
 @router.post("/transfers", response_model=EntryOut, status_code=201)
@@ -53,24 +54,24 @@ def create_transfer(session: Db, data: TransferIn, principal: Mover) -> EntryOut
         idempotency_key=data.idempotency_key, description=data.description, pending=data.pending,
         postings=tuple(service.Posting(p.account_id, p.side, p.amount, p.currency.upper())
                        for p in data.postings))
-    return _entry_out(service.transfer(session, principal.audit_context(), request))
+    return _entry_out(session, service.transfer(session, principal.audit_context(), request))
 
 
 @router.post("/transfers/{entry_id}/post", response_model=EntryOut, status_code=201)
 def post_hold(session: Db, entry_id: uuid.UUID, data: ResolveHoldIn, principal: Mover) -> EntryOut:
-    return _entry_out(service.post_pending(session, principal.audit_context(), entry_id,
+    return _entry_out(session, service.post_pending(session, principal.audit_context(), entry_id,
                                            idempotency_key=data.idempotency_key, amount=data.amount))
 
 
 @router.post("/transfers/{entry_id}/void", response_model=EntryOut, status_code=201)
 def void_hold(session: Db, entry_id: uuid.UUID, data: ResolveHoldIn, principal: Mover) -> EntryOut:
-    return _entry_out(service.void_pending(session, principal.audit_context(), entry_id,
+    return _entry_out(session, service.void_pending(session, principal.audit_context(), entry_id,
                                            idempotency_key=data.idempotency_key))
 
 
 @router.post("/entries/{entry_id}/reverse", response_model=EntryOut, status_code=201)
 def reverse_entry(session: Db, entry_id: uuid.UUID, data: ReverseIn, principal: Mover) -> EntryOut:
-    return _entry_out(service.reverse(session, principal.audit_context(), entry_id,
+    return _entry_out(session, service.reverse(session, principal.audit_context(), entry_id,
                                       idempotency_key=data.idempotency_key,
                                       description=data.description))
 

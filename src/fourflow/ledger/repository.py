@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -53,17 +53,20 @@ def accounts_page(session: Session, organisation_id: uuid.UUID | None,
                                            LedgerAccount.subject, LedgerAccount.id), request)
 
 
-def insert_entry(session: Session, values: dict[str, Any]) -> bool:
-    """Insert unless the idempotency key exists; True when this call inserted it."""
-    inserted = session.execute(
-        insert(LedgerEntry).values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(LedgerEntry.id)
-    ).first()
-    return inserted is not None
+_RECORD_ENTRY = text(
+    "SELECT entry_id, created FROM ledger_record_entry(:entry_id, :idempotency_key, "
+    ":request_digest, :kind, :description, :pending_entry_id, :reverses_entry_id, :effective_at, "
+    ":actor_type, :actor_id, CAST(:details AS jsonb), CAST(:accounts AS uuid[]), "
+    "CAST(:phases AS text[]), CAST(:amounts AS numeric[]), CAST(:currencies AS text[]), "
+    "CAST(:audit_chains AS smallint[]), :audit_event_id, :audit_organisation_id, :audit_action, "
+    "CAST(:audit_after AS jsonb), :audit_request_id, :audit_ip_address, :audit_content_digest)"
+)
 
 
-def insert_postings(session: Session, rows: list[dict[str, Any]]) -> None:
-    session.execute(insert(LedgerPosting), rows)
+def record_entry(session: Session, parameters: dict[str, Any]) -> tuple[uuid.UUID, bool]:
+    """The entry, its audit event, postings and hold state in one round trip (migration 0003)."""
+    row = session.execute(_RECORD_ENTRY, parameters).one()
+    return row[0], bool(row[1])
 
 
 def entry_by_id(session: Session, entry_id: uuid.UUID) -> LedgerEntry | None:
@@ -85,22 +88,8 @@ def entry_is_reversed(session: Session, entry_id: uuid.UUID) -> bool:
                            ).first() is not None
 
 
-def insert_hold(session: Session, entry_id: uuid.UUID) -> None:
-    session.execute(insert(LedgerHold).values(entry_id=entry_id, state="pending"))
-
-
-def hold_for_update(session: Session, entry_id: uuid.UUID) -> LedgerHold | None:
-    return session.execute(select(LedgerHold).where(LedgerHold.entry_id == entry_id)
-                           .with_for_update()).scalar_one_or_none()
-
-
-def resolve_hold(session: Session, entry_id: uuid.UUID, state: str, resolved_by: uuid.UUID,
-                 at: datetime) -> bool:
-    result = session.execute(
-        update(LedgerHold).where(LedgerHold.entry_id == entry_id, LedgerHold.state == "pending")
-        .values(state=state, resolved_by_entry_id=resolved_by, resolved_at=at)
-        .execution_options(synchronize_session=False))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def hold(session: Session, entry_id: uuid.UUID) -> LedgerHold | None:
+    return session.get(LedgerHold, entry_id)
 
 
 def posted_balance_as_of(session: Session, account_id: uuid.UUID, as_of: datetime) -> Decimal:

@@ -18,7 +18,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
-from fourflow.core.clock import get_clock
 from fourflow.core.money import minor_units, validate_currency
 from fourflow.core.pagination import Page, PageRequest
 from fourflow.ledger import repository
@@ -60,10 +59,15 @@ class Transfer:
 
 @dataclass(frozen=True, slots=True)
 class RecordedEntry:
+    entry_id: uuid.UUID
+    # False when the idempotency key had been used already and the first entry came back.
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntryWithPostings:
     entry: LedgerEntry
     postings: list[LedgerPosting]
-    # False when the idempotency key had been used already and the first result came back.
-    created: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +128,9 @@ def _signed(posting: Posting) -> Decimal:
     return posting.amount if posting.side is Side.DEBIT else -posting.amount
 
 
-def _validate(session: Session, transfer: Transfer) -> dict[uuid.UUID, LedgerAccount]:
+def _validate(transfer: Transfer) -> None:
+    """Everything that can be checked without the database; accounts, currencies of
+    accounts and floors are checked by the database in the same round trip as the write."""
     if len(transfer.postings) < 2:
         raise EntryTooSmall(field="postings")
     for index, posting in enumerate(transfer.postings):
@@ -136,14 +142,6 @@ def _validate(session: Session, transfer: Transfer) -> dict[uuid.UUID, LedgerAcc
             raise AmountTooPrecise(field=f"postings.{index}.amount", index=index,
                                    currency=posting.currency, digits=digits,
                                    amount=str(posting.amount))
-    accounts = repository.accounts_by_ids(session, list({p.account_id for p in transfer.postings}))
-    for index, posting in enumerate(transfer.postings):
-        account = accounts.get(posting.account_id)
-        if account is None:
-            raise AccountNotFound(field=f"postings.{index}.account_id")
-        if account.currency != posting.currency:
-            raise CurrencyMismatch(field=f"postings.{index}.currency", index=index,
-                                   currency=posting.currency, account_currency=account.currency)
     debits: dict[str, Decimal] = defaultdict(Decimal)
     credits: dict[str, Decimal] = defaultdict(Decimal)
     for posting in transfer.postings:
@@ -152,126 +150,115 @@ def _validate(session: Session, transfer: Transfer) -> dict[uuid.UUID, LedgerAcc
         if debits[currency] != credits[currency]:
             raise EntryUnbalanced(field="postings", currency=currency,
                                   debits=str(debits[currency]), credits=str(credits[currency]))
-    return accounts
 
 
-def _transfer_document(transfer: Transfer) -> dict[str, Any]:
-    return {"kind": "pending" if transfer.pending else "posted",
-            "description": transfer.description,
-            "postings": [[str(p.account_id), p.side.value, str(p.amount), p.currency]
-                         for p in transfer.postings]}
+Row = tuple[uuid.UUID, str, Decimal, str]  # account, phase, signed amount, currency
 
 
-def _existing(session: Session, key: str, digest: str) -> RecordedEntry | None:
-    entry = repository.entry_by_idempotency_key(session, key)
-    if entry is None:
-        return None
-    if entry.request_digest != digest:
-        raise IdempotencyKeyReused(field="idempotency_key", key=key)
-    return RecordedEntry(entry, repository.postings_of(session, entry.id), created=False)
-
-
-def _write_entry(session: Session, context: audit.AuditContext, *, key: str, digest: str,
-                 kind: str, description: str, rows: list[tuple[uuid.UUID, str, Decimal, str]],
-                 details: dict[str, Any] | None = None, pending_entry_id: uuid.UUID | None = None,
-                 reverses_entry_id: uuid.UUID | None = None) -> RecordedEntry | uuid.UUID:
-    """Insert the entry (or find it under its key) and its postings. Returns the entry id,
-    or the earlier result when the key was used already."""
+def _record(session: Session, context: audit.AuditContext, *, key: str, digest: str, kind: str,
+            rows: list[Row], description: str = "", details: dict[str, Any] | None = None,
+            pending_entry_id: uuid.UUID | None = None,
+            reverses_entry_id: uuid.UUID | None = None) -> RecordedEntry:
     entry_id = uuid.uuid4()
-    now = get_clock().now()
-    # The audit chain is locked before any account row, in every transaction: one lock
-    # order, so ledger writers never deadlock on the audit log.
-    audit.record(session, context, f"ledger:entry:{kind}", subject_type="ledger_entry",
-                 subject_id=entry_id, after={"idempotency_key": key, "postings": [
-                     [str(account), phase, str(amount), currency]
-                     for account, phase, amount, currency in rows]})
-    inserted = repository.insert_entry(session, {
-        "id": entry_id, "idempotency_key": key, "request_digest": digest, "kind": kind,
-        "description": description, "pending_entry_id": pending_entry_id,
-        "reverses_entry_id": reverses_entry_id, "effective_at": now,
-        "actor_type": context.actor_type, "actor_id": context.actor_id, "details": details})
-    if not inserted:
-        # A concurrent request with the same key won; its result is ours.
-        existing = _existing(session, key, digest)
-        assert existing is not None
-        return existing
-    # Sorted by account: the row locks the postings take come in one global order. Within an
-    # account, releases go first so a hold being posted never counts twice against a floor.
-    ordered = sorted(rows, key=lambda row: (row[0], _PHASE_ORDER[row[1]]))
+    event = audit.prepare(context, f"ledger:entry:{kind}", subject_type="ledger_entry",
+                          subject_id=entry_id, after={
+                              "idempotency_key": key, "postings": [
+                                  [str(account), phase, str(amount), currency]
+                                  for account, phase, amount, currency in rows]})
     try:
-        repository.insert_postings(session, [
-            {"entry_id": entry_id, "account_id": account, "phase": phase, "amount": amount,
-             "currency": currency} for account, phase, amount, currency in ordered])
+        found_id, created = repository.record_entry(session, {
+            "entry_id": entry_id, "idempotency_key": key, "request_digest": digest, "kind": kind,
+            "description": description, "pending_entry_id": pending_entry_id,
+            "reverses_entry_id": reverses_entry_id, "effective_at": event.occurred_at,
+            "actor_type": context.actor_type, "actor_id": context.actor_id,
+            "details": None if details is None else json.dumps(details, default=str),
+            "accounts": [row[0] for row in rows], "phases": [row[1] for row in rows],
+            "amounts": [row[2] for row in rows], "currencies": [row[3] for row in rows],
+            "audit_chains": audit.chain_preference(), "audit_event_id": event.event_id,
+            "audit_organisation_id": event.organisation_id, "audit_action": event.action,
+            "audit_after": json.dumps(event.after), "audit_request_id": event.request_id,
+            "audit_ip_address": event.ip_address, "audit_content_digest": event.content_digest,
+        })
     except DBAPIError as error:
-        raise _translated(error) from error
-    return entry_id
+        raise _translated(error, key, rows) from error
+    return RecordedEntry(found_id, created)
 
 
-_PHASE_ORDER = {"release": 0, "pending": 1, "posted": 2}
-
-
-def _translated(error: DBAPIError) -> Exception:
+def _translated(error: DBAPIError, key: str, rows: list[Row]) -> Exception:
+    """The database's refusals as the ledger's own errors, naming the posting concerned."""
     original = error.orig
-    if isinstance(original, database_errors.CheckViolation):
-        constraint = getattr(original.diag, "constraint_name", None)
-        message = str(getattr(original.diag, "message_primary", "") or "")
-        if constraint == "ledger_account_floor" or message.startswith("ledger floor"):
-            account = message.split()[3] if len(message.split()) > 3 else "?"
-            return FloorBreached(account=account)
+    diagnostics = getattr(original, "diag", None)
+    constraint = getattr(diagnostics, "constraint_name", None)
+    message = str(getattr(diagnostics, "message_primary", "") or "")
+
+    def index_of(account: str) -> int:
+        return next((i for i, row in enumerate(rows) if str(row[0]) == account), 0)
+
+    words = message.split()
+    if constraint == "ledger_account_floor":
+        return FloorBreached(account=words[3] if len(words) > 3 else "?")
+    if constraint == "ledger_idempotency_key_reused":
+        return IdempotencyKeyReused(field="idempotency_key", key=key)
+    if constraint == "ledger_hold_resolves_once":
+        return HoldAlreadyResolved(state="resolved")
+    if isinstance(original, database_errors.ForeignKeyViolation) and message.startswith(
+            "ledger account"):
+        return AccountNotFound(field=f"postings.{index_of(words[2])}.account_id")
+    if isinstance(original, database_errors.CheckViolation) and " kept in " in message:
+        # "posting in EUR to account <id> kept in USD"
+        index = index_of(words[5])
+        return CurrencyMismatch(field=f"postings.{index}.currency", index=index,
+                                currency=words[2], account_currency=words[-1])
     return error
-
-
-def _recorded(session: Session, result: RecordedEntry | uuid.UUID) -> RecordedEntry:
-    if isinstance(result, RecordedEntry):
-        return result
-    entry = repository.entry_by_id(session, result)
-    assert entry is not None
-    return RecordedEntry(entry, repository.postings_of(session, entry.id), created=True)
 
 
 def transfer(session: Session, context: audit.AuditContext, request: Transfer, *,
              details: dict[str, Any] | None = None) -> RecordedEntry:
-    """Post (or hold, when ``pending``) a balanced set of postings, exactly once per key."""
-    digest = _digest(_transfer_document(request))
-    existing = _existing(session, request.idempotency_key, digest)
-    if existing is not None:
-        return existing
-    _validate(session, request)
+    """Post (or hold, when ``pending``) a balanced set of postings, exactly once per key.
+    One round trip to the database."""
+    _validate(request)
     phase = "pending" if request.pending else "posted"
-    result = _write_entry(
-        session, context, key=request.idempotency_key, digest=digest,
-        kind="pending" if request.pending else "posted", description=request.description,
-        rows=[(p.account_id, phase, _signed(p), p.currency) for p in request.postings],
-        details=details)
-    if request.pending and not isinstance(result, RecordedEntry):
-        repository.insert_hold(session, result)
-    return _recorded(session, result)
+    document = {"kind": phase, "description": request.description,
+                "postings": [[str(p.account_id), p.side.value, str(p.amount), p.currency]
+                             for p in request.postings]}
+    return _record(session, context, key=request.idempotency_key, digest=_digest(document),
+                   kind=phase, description=request.description, details=details,
+                   rows=[(p.account_id, phase, _signed(p), p.currency) for p in request.postings])
 
 
 def transfers(session: Session, context: audit.AuditContext,
               requests: list[Transfer]) -> list[RecordedEntry]:
-    """Many transfers in one transaction (all or nothing), locking every account involved
-    up front in one fixed order."""
+    """Many transfers in one transaction, all or nothing. The audit chain is taken first,
+    then every account involved is locked up front in one fixed order."""
+    for request in requests:
+        _validate(request)
     account_ids = sorted({p.account_id for request in requests for p in request.postings})
+    audit.record(session, context, "ledger:batch:started", subject_type="ledger_batch",
+                 after={"transfers": len(requests)})
     repository.lock_accounts(session, account_ids)
     return [transfer(session, context, request) for request in requests]
 
 
 def _held_postings(session: Session, hold_entry_id: uuid.UUID) -> list[LedgerPosting]:
+    hold = repository.hold(session, hold_entry_id)
+    if hold is None:
+        raise HoldNotFound()
+    if hold.state != "pending":
+        raise HoldAlreadyResolved(state=hold.state)
     return [p for p in repository.postings_of(session, hold_entry_id) if p.phase == "pending"]
 
 
 def post_pending(session: Session, context: audit.AuditContext, hold_entry_id: uuid.UUID, *,
                  idempotency_key: str, amount: Decimal | None = None) -> RecordedEntry:
     """Turn a hold into a posted transfer, for all of it or (two-posting holds) part of it;
-    the rest is released. Once only."""
+    the rest is released. Once only: the database refuses a second resolution."""
     digest = _digest({"kind": "post_pending", "hold": str(hold_entry_id),
                       "amount": None if amount is None else str(amount)})
-    existing = _existing(session, idempotency_key, digest)
-    if existing is not None:
-        return existing
-    held = _lock_pending_hold(session, hold_entry_id)
-    rows = [(p.account_id, "release", p.amount, p.currency) for p in held]
+    earlier = repository.entry_by_idempotency_key(session, idempotency_key)
+    if earlier is not None:
+        return _replayed(earlier, idempotency_key, digest)
+    held = _held_postings(session, hold_entry_id)
+    rows: list[Row] = [(p.account_id, "release", p.amount, p.currency) for p in held]
     if amount is None:
         rows += [(p.account_id, "posted", p.amount, p.currency) for p in held]
     else:
@@ -279,60 +266,49 @@ def post_pending(session: Session, context: audit.AuditContext, hold_entry_id: u
         currency = held[0].currency
         if (amount <= 0 or amount > full or len(held) != 2
                 or amount != amount.quantize(Decimal(1).scaleb(-minor_units(currency)))):
-            raise HoldAmountExceeded(field="amount", held=str(full), amount=str(amount))
+            raise HoldAmountExceeded(field="amount", held=str(_money(full, currency)),
+                                     amount=str(amount))
         rows += [(p.account_id, "posted", amount if p.amount > 0 else -amount, p.currency)
                  for p in held]
-    result = _write_entry(session, context, key=idempotency_key, digest=digest,
-                          kind="post_pending", description="", rows=rows,
-                          pending_entry_id=hold_entry_id)
-    if not isinstance(result, RecordedEntry):
-        repository.resolve_hold(session, hold_entry_id, "posted", result, get_clock().now())
-    return _recorded(session, result)
+    return _record(session, context, key=idempotency_key, digest=digest, kind="post_pending",
+                   rows=rows, pending_entry_id=hold_entry_id)
 
 
 def void_pending(session: Session, context: audit.AuditContext, hold_entry_id: uuid.UUID, *,
                  idempotency_key: str) -> RecordedEntry:
     """Release a hold entirely. Once only."""
     digest = _digest({"kind": "void_pending", "hold": str(hold_entry_id)})
-    existing = _existing(session, idempotency_key, digest)
-    if existing is not None:
-        return existing
-    held = _lock_pending_hold(session, hold_entry_id)
-    result = _write_entry(session, context, key=idempotency_key, digest=digest,
-                          kind="void_pending", description="",
-                          rows=[(p.account_id, "release", p.amount, p.currency) for p in held],
-                          pending_entry_id=hold_entry_id)
-    if not isinstance(result, RecordedEntry):
-        repository.resolve_hold(session, hold_entry_id, "voided", result, get_clock().now())
-    return _recorded(session, result)
+    earlier = repository.entry_by_idempotency_key(session, idempotency_key)
+    if earlier is not None:
+        return _replayed(earlier, idempotency_key, digest)
+    held = _held_postings(session, hold_entry_id)
+    return _record(session, context, key=idempotency_key, digest=digest, kind="void_pending",
+                   rows=[(p.account_id, "release", p.amount, p.currency) for p in held],
+                   pending_entry_id=hold_entry_id)
 
 
-def _lock_pending_hold(session: Session, hold_entry_id: uuid.UUID) -> list[LedgerPosting]:
-    hold = repository.hold_for_update(session, hold_entry_id)
-    if hold is None:
-        raise HoldNotFound()
-    if hold.state != "pending":
-        raise HoldAlreadyResolved(state=hold.state)
-    return _held_postings(session, hold_entry_id)
+def _replayed(earlier: LedgerEntry, key: str, digest: str) -> RecordedEntry:
+    if earlier.request_digest != digest:
+        raise IdempotencyKeyReused(field="idempotency_key", key=key)
+    return RecordedEntry(earlier.id, created=False)
 
 
 def reverse(session: Session, context: audit.AuditContext, entry_id: uuid.UUID, *,
             idempotency_key: str, description: str = "") -> RecordedEntry:
     """Correct a posted entry by a new entry with every posted amount negated."""
     digest = _digest({"kind": "reversal", "entry": str(entry_id), "description": description})
-    existing = _existing(session, idempotency_key, digest)
-    if existing is not None:
-        return existing
+    earlier = repository.entry_by_idempotency_key(session, idempotency_key)
+    if earlier is not None:
+        return _replayed(earlier, idempotency_key, digest)
     original = repository.entry_by_id(session, entry_id)
     if original is None or original.kind not in ("posted", "post_pending", "reversal"):
         raise EntryNotFound()
     if repository.entry_is_reversed(session, entry_id):
         raise EntryAlreadyReversed()
-    rows = [(p.account_id, "posted", -p.amount, p.currency)
-            for p in repository.postings_of(session, entry_id) if p.phase == "posted"]
-    return _recorded(session, _write_entry(
-        session, context, key=idempotency_key, digest=digest, kind="reversal",
-        description=description, rows=rows, reverses_entry_id=entry_id))
+    rows: list[Row] = [(p.account_id, "posted", -p.amount, p.currency)
+                       for p in repository.postings_of(session, entry_id) if p.phase == "posted"]
+    return _record(session, context, key=idempotency_key, digest=digest, kind="reversal",
+                   rows=rows, description=description, reverses_entry_id=entry_id)
 
 
 # Reads ------------------------------------------------------------------------------------
@@ -362,11 +338,11 @@ def account_postings(session: Session, account: LedgerAccount,
     return repository.postings_page(session, account.id, request)
 
 
-def entry(session: Session, entry_id: uuid.UUID) -> RecordedEntry:
+def entry(session: Session, entry_id: uuid.UUID) -> EntryWithPostings:
     found = repository.entry_by_id(session, entry_id)
     if found is None:
         raise EntryNotFound()
-    return RecordedEntry(found, repository.postings_of(session, entry_id), created=False)
+    return EntryWithPostings(found, repository.postings_of(session, entry_id))
 
 
 @dataclass(frozen=True, slots=True)
