@@ -137,13 +137,15 @@ def main() -> None:
     batched = _run(url, spread, arguments.workers, arguments.seconds, 100)
     print(f"  batches of 100 per call, 50 accounts: {batched:,.0f} transfers/s")
 
+    from sqlalchemy import text
+
     from fourflow.core.database import Database, make_engine
     from fourflow.ledger import service as ledger
 
     database = Database(make_engine(url, pool_size=1))
     with database.unit_of_work() as session:
         invariants = ledger.check_invariants(session)
-        entries = session.execute(__import__("sqlalchemy").text("SELECT count(*) FROM ledger_entries")).scalar_one()
+        entries = session.execute(text("SELECT count(*) FROM ledger_entries")).scalar_one()
     print(f"invariants after {entries:,} entries: postings per currency sum to zero: "
           f"{not invariants.unbalanced_currencies}; every balance equals its postings: "
           f"{not invariants.accounts_out_of_step}")

@@ -102,7 +102,6 @@ def upgrade() -> None:
     sa.Column('event_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('sequence', name=op.f('pk_audit_events')),
     sa.UniqueConstraint('chain', 'chain_position', name=op.f('uq_audit_events_chain_chain_position')),
-    sa.UniqueConstraint('event_hash', name=op.f('uq_audit_events_event_hash')),
     sa.UniqueConstraint('event_id', name=op.f('uq_audit_events_event_id'))
     )
     op.create_index(op.f('ix_audit_events_action'), 'audit_events', ['action'], unique=False)

@@ -76,13 +76,19 @@ CREATE TRIGGER ledger_postings_apply BEFORE INSERT ON ledger_postings
 -- Every entry has two or more postings and sums to zero per currency and phase, checked
 -- at commit so the postings of one entry can be inserted one by one.
 CREATE FUNCTION ledger_check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v_postings bigint;
+    v_unbalanced boolean;
 BEGIN
-    IF (SELECT count(*) FROM ledger_postings WHERE entry_id = NEW.entry_id) < 2 THEN
+    SELECT coalesce(sum(g.postings), 0), coalesce(bool_or(g.total <> 0), false)
+    INTO v_postings, v_unbalanced
+    FROM (SELECT count(*) AS postings, sum(amount) AS total FROM ledger_postings
+          WHERE entry_id = NEW.entry_id GROUP BY currency, phase) AS g;
+    IF v_postings < 2 THEN
         RAISE EXCEPTION 'ledger entry % has fewer than two postings', NEW.entry_id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_balanced';
     END IF;
-    IF EXISTS (SELECT 1 FROM ledger_postings WHERE entry_id = NEW.entry_id
-               GROUP BY currency, phase HAVING sum(amount) <> 0) THEN
+    IF v_unbalanced THEN
         RAISE EXCEPTION 'ledger entry % does not balance', NEW.entry_id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_balanced';
     END IF;
@@ -294,7 +300,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_postings')),
     sa.UniqueConstraint('account_id', 'account_sequence', name=op.f('uq_ledger_postings_account_id_account_sequence'))
     )
-    op.create_index('ix_ledger_postings_account_created', 'ledger_postings', ['account_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_ledger_postings_entry_id'), 'ledger_postings', ['entry_id'], unique=False)
     op.execute(LEDGER_INVARIANTS)
 
@@ -302,7 +307,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(DROP_LEDGER_INVARIANTS)
     op.drop_index(op.f('ix_ledger_postings_entry_id'), table_name='ledger_postings')
-    op.drop_index('ix_ledger_postings_account_created', table_name='ledger_postings')
     op.drop_table('ledger_postings')
     op.drop_table('ledger_holds')
     op.drop_index(op.f('ix_ledger_accounts_organisation_id'), table_name='ledger_accounts')

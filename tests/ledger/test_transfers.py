@@ -174,3 +174,27 @@ def test_invariants_hold_after_a_mixed_day(books: Books) -> None:
     result = ledger.check_invariants(books.session)
     assert (result.unbalanced_currencies, result.accounts_out_of_step) == ({}, [])
     assert (books.posted(books.wallet_a), books.posted(books.wallet_b)) == ("180.00", "120.00")
+
+
+def test_a_batch_posts_all_or_nothing_and_replays_idempotently(books: Books) -> None:
+    books.move(books.bank.id, books.wallet_a.id, "100.00")
+
+    def batch(amounts: list[str], prefix: str) -> list[ledger.Transfer]:
+        return [ledger.Transfer(f"{prefix}-{index}", postings=(
+            ledger.Posting(books.wallet_a.id, Side.DEBIT, Decimal(amount), "USD"),
+            ledger.Posting(books.wallet_b.id, Side.CREDIT, Decimal(amount), "USD")))
+            for index, amount in enumerate(amounts)]
+
+    first = ledger.transfers(books.session, books.context, batch(["10.00", "20.00", "30.00"], "b1"))
+    assert [result.created for result in first] == [True, True, True]
+    assert (books.posted(books.wallet_a), books.posted(books.wallet_b)) == ("40.00", "60.00")
+    replay = ledger.transfers(books.session, books.context, batch(["10.00", "20.00", "30.00"], "b1"))
+    assert [(r.entry_id, r.created) for r in replay] == [(r.entry_id, False) for r in first]
+    before = _rows(books)
+    savepoint = books.session.begin_nested()
+    with pytest.raises(FloorBreached):
+        # The third would take wallet A below zero: none of the three may stay.
+        ledger.transfers(books.session, books.context, batch(["10.00", "10.00", "25.00"], "b2"))
+    savepoint.rollback()
+    assert _rows(books) == before
+    assert books.posted(books.wallet_a) == "40.00"

@@ -85,8 +85,8 @@ class LedgerPosting(Base):
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         CheckConstraint("phase IN ('posted', 'pending', 'release')", name="phase"),
+        # Also serves as-of reads: walk an account's postings back from the newest.
         UniqueConstraint("account_id", "account_sequence"),
-        Index("ix_ledger_postings_account_created", "account_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -69,6 +69,17 @@ def record_entry(session: Session, parameters: dict[str, Any]) -> tuple[uuid.UUI
     return row[0], bool(row[1])
 
 
+def record_entries(session: Session, parameters: list[dict[str, Any]]) -> None:
+    """Many entries in one pipeline (psycopg sends the calls without waiting in between)."""
+    session.execute(_RECORD_ENTRY, parameters)
+
+
+def entry_ids_by_keys(session: Session, keys: list[str]) -> dict[str, uuid.UUID]:
+    rows = session.execute(select(LedgerEntry.idempotency_key, LedgerEntry.id)
+                           .where(LedgerEntry.idempotency_key.in_(keys))).all()
+    return dict(rows)
+
+
 def entry_by_id(session: Session, entry_id: uuid.UUID) -> LedgerEntry | None:
     return session.get(LedgerEntry, entry_id)
 
@@ -96,7 +107,7 @@ def posted_balance_as_of(session: Session, account_id: uuid.UUID, as_of: datetim
     balance = session.execute(
         select(LedgerPosting.posted_balance_after).where(
             LedgerPosting.account_id == account_id, LedgerPosting.created_at <= as_of)
-        .order_by(LedgerPosting.created_at.desc(), LedgerPosting.account_sequence.desc()).limit(1)
+        .order_by(LedgerPosting.account_sequence.desc()).limit(1)
     ).scalar()
     return balance if balance is not None else Decimal(0)
 

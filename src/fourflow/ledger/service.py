@@ -155,18 +155,18 @@ def _validate(transfer: Transfer) -> None:
 Row = tuple[uuid.UUID, str, Decimal, str]  # account, phase, signed amount, currency
 
 
-def _record(session: Session, context: audit.AuditContext, *, key: str, digest: str, kind: str,
-            rows: list[Row], description: str = "", details: dict[str, Any] | None = None,
-            pending_entry_id: uuid.UUID | None = None,
-            reverses_entry_id: uuid.UUID | None = None) -> RecordedEntry:
+def _parameters(context: audit.AuditContext, *, key: str, digest: str, kind: str,
+                rows: list[Row], description: str = "", details: dict[str, Any] | None = None,
+                pending_entry_id: uuid.UUID | None = None,
+                reverses_entry_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """The arguments of ``ledger_record_entry`` for one entry and its audit event."""
     entry_id = uuid.uuid4()
     event = audit.prepare(context, f"ledger:entry:{kind}", subject_type="ledger_entry",
                           subject_id=entry_id, after={
                               "idempotency_key": key, "postings": [
                                   [str(account), phase, str(amount), currency]
                                   for account, phase, amount, currency in rows]})
-    try:
-        found_id, created = repository.record_entry(session, {
+    return {
             "entry_id": entry_id, "idempotency_key": key, "request_digest": digest, "kind": kind,
             "description": description, "pending_entry_id": pending_entry_id,
             "reverses_entry_id": reverses_entry_id, "effective_at": event.occurred_at,
@@ -178,7 +178,18 @@ def _record(session: Session, context: audit.AuditContext, *, key: str, digest: 
             "audit_organisation_id": event.organisation_id, "audit_action": event.action,
             "audit_after": json.dumps(event.after), "audit_request_id": event.request_id,
             "audit_ip_address": event.ip_address, "audit_content_digest": event.content_digest,
-        })
+    }
+
+
+def _record(session: Session, context: audit.AuditContext, *, key: str, digest: str, kind: str,
+            rows: list[Row], description: str = "", details: dict[str, Any] | None = None,
+            pending_entry_id: uuid.UUID | None = None,
+            reverses_entry_id: uuid.UUID | None = None) -> RecordedEntry:
+    parameters = _parameters(context, key=key, digest=digest, kind=kind, rows=rows,
+                             description=description, details=details,
+                             pending_entry_id=pending_entry_id, reverses_entry_id=reverses_entry_id)
+    try:
+        found_id, created = repository.record_entry(session, parameters)
     except DBAPIError as error:
         raise _translated(error, key, rows) from error
     return RecordedEntry(found_id, created)
@@ -212,31 +223,48 @@ def _translated(error: DBAPIError, key: str, rows: list[Row]) -> Exception:
     return error
 
 
-def transfer(session: Session, context: audit.AuditContext, request: Transfer, *,
-             details: dict[str, Any] | None = None) -> RecordedEntry:
-    """Post (or hold, when ``pending``) a balanced set of postings, exactly once per key.
-    One round trip to the database."""
+def _transfer_parameters(context: audit.AuditContext, request: Transfer,
+                         details: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Row]]:
     _validate(request)
     phase = "pending" if request.pending else "posted"
     document = {"kind": phase, "description": request.description,
                 "postings": [[str(p.account_id), p.side.value, str(p.amount), p.currency]
                              for p in request.postings]}
-    return _record(session, context, key=request.idempotency_key, digest=_digest(document),
-                   kind=phase, description=request.description, details=details,
-                   rows=[(p.account_id, phase, _signed(p), p.currency) for p in request.postings])
+    rows = [(p.account_id, phase, _signed(p), p.currency) for p in request.postings]
+    return _parameters(context, key=request.idempotency_key, digest=_digest(document), kind=phase,
+                       rows=rows, description=request.description, details=details), rows
+
+
+def transfer(session: Session, context: audit.AuditContext, request: Transfer, *,
+             details: dict[str, Any] | None = None) -> RecordedEntry:
+    """Post (or hold, when ``pending``) a balanced set of postings, exactly once per key.
+    One round trip to the database."""
+    parameters, rows = _transfer_parameters(context, request, details)
+    try:
+        found_id, created = repository.record_entry(session, parameters)
+    except DBAPIError as error:
+        raise _translated(error, request.idempotency_key, rows) from error
+    return RecordedEntry(found_id, created)
 
 
 def transfers(session: Session, context: audit.AuditContext,
               requests: list[Transfer]) -> list[RecordedEntry]:
-    """Many transfers in one transaction, all or nothing. The audit chain is taken first,
-    then every account involved is locked up front in one fixed order."""
-    for request in requests:
-        _validate(request)
+    """Many transfers in one transaction, all or nothing, sent to the database in one
+    pipeline. The audit chain is taken first, then every account involved is locked up
+    front in one fixed order, so concurrent batches queue instead of deadlocking."""
+    prepared = [_transfer_parameters(context, request) for request in requests]
     account_ids = sorted({p.account_id for request in requests for p in request.postings})
     audit.record(session, context, "ledger:batch:started", subject_type="ledger_batch",
                  after={"transfers": len(requests)})
     repository.lock_accounts(session, account_ids)
-    return [transfer(session, context, request) for request in requests]
+    try:
+        repository.record_entries(session, [parameters for parameters, _rows in prepared])
+    except DBAPIError as error:
+        raise _translated(error, "", [row for _p, rows in prepared for row in rows]) from error
+    created_ids = {parameters["entry_id"] for parameters, _rows in prepared}
+    found = repository.entry_ids_by_keys(session, [r.idempotency_key for r in requests])
+    return [RecordedEntry(found[r.idempotency_key], found[r.idempotency_key] in created_ids)
+            for r in requests]
 
 
 def _held_postings(session: Session, hold_entry_id: uuid.UUID) -> list[LedgerPosting]:
