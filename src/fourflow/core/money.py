@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision, list_currencies
+from pydantic import BeforeValidator, Field
 
 from fourflow.core.errors import ValidationFailed
 from fourflow.core.i18n import N_
@@ -122,3 +123,16 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.quantized().amount} {self.currency}"
+
+
+def _amount_from_text(value: object) -> object:
+    # JSON numbers arrive as floats in most clients; money travels as a decimal string only.
+    if isinstance(value, (float, int, bool)):
+        raise ValueError("send amounts as decimal strings, e.g. \"125.50\"")
+    return value
+
+
+# An API amount: a decimal string ("125.50"), never a JSON number.
+AmountText = Annotated[Decimal, BeforeValidator(_amount_from_text),
+                       Field(allow_inf_nan=False, json_schema_extra={"type": "string",
+                                                                     "examples": ["125.50"]})]

@@ -5,14 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from fourflow.core.money import AmountText
 from fourflow.ledger.chart import Side
-
-DecimalString = Annotated[Decimal, Field(description="A decimal amount as a string, e.g. \"125.50\"",
-                                         json_schema_extra={"type": "string"})]
 
 
 class Strict(BaseModel):
@@ -22,7 +19,7 @@ class Strict(BaseModel):
 class PostingIn(Strict):
     account_id: uuid.UUID
     side: Side
-    amount: Annotated[Decimal, Field(allow_inf_nan=False, strict=False)]
+    amount: AmountText
     currency: StrictStr = Field(min_length=3, max_length=3)
 
 
@@ -35,7 +32,7 @@ class TransferIn(Strict):
 
 class ResolveHoldIn(Strict):
     idempotency_key: StrictStr = Field(min_length=8, max_length=200)
-    amount: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
+    amount: AmountText | None = None
 
 
 class ReverseIn(Strict):
