@@ -18,6 +18,7 @@ PAGES = [
     ("/audit", "audit"),
     ("/audit/verification", "audit-verification"),
     ("/mailbox", "mailbox"),
+    ("/funds", "funds-platform"),
     ("/no-such-page", "not-found"),
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}

@@ -96,3 +96,20 @@ def test_organisation_list_filters_with_htmx(page: Page, live_server: str) -> No
     expect(page.locator("#organisation-table tbody tr")).to_have_count(1)
     expect(page.locator("#organisation-table")).to_contain_text("Shenzhen Lumen Electronics")
     screenshot(page, "organisations-desktop-en")
+
+
+def test_seller_funds_page_on_a_phone(browser: Browser, live_server: str) -> None:
+    for language in ("en", "zh_Hans"):
+        context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+        context.add_cookies([{"name": "fourflow_language", "value": language, "url": live_server}])
+        page = context.new_page()
+        try:
+            _sign_in(page, live_server, "owner@lumen.demo")
+            page.goto(f"{live_server}/funds")
+            expect(page.locator(".balances")).to_contain_text("18,450.00")
+            assert _horizontal_overflow(page) == 0
+            screenshot(page, f"funds-phone-{'zh' if language == 'zh_Hans' else 'en'}")
+            page.set_viewport_size({"width": 1280, "height": 800})
+            screenshot(page, f"funds-desktop-{'zh' if language == 'zh_Hans' else 'en'}")
+        finally:
+            context.close()

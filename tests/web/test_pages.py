@@ -104,3 +104,17 @@ def test_anonymous_pages_redirect_to_sign_in(client: TestClient) -> None:
     response = client.get("/organisations", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/organisations"
+
+
+def test_funds_page_shows_the_sellers_balances_and_movements(client: TestClient, demo: Session) -> None:
+    csrf = sign_in(client, "finance@lumen.demo")
+    choose_language(client, "en", csrf)
+    page = client.get("/funds")
+    assert page.status_code == 200
+    assert "18,450.00" in page.text
+    assert "Wallet" in page.text
+    assert "Payouts being allocated" in page.text
+    choose_language(client, "zh_Hans", csrf)
+    chinese = client.get("/funds")
+    assert "钱包" in chinese.text
+    assert "资金流水" in chinese.text

@@ -43,6 +43,8 @@ def navigation_for(principal: Principal | None, *, development: bool) -> list[Na
         items.append(NavigationItem(N_("Organisations"), "/organisations", "organisations"))
     items.append(NavigationItem(N_("My organisation"), f"/organisations/{principal.organisation_id}",
                                 "my-organisation"))
+    if principal.can(Permission.READ_LEDGER) and not principal.is_platform_staff:
+        items.append(NavigationItem(N_("Funds"), "/funds", "funds"))
     if principal.can(Permission.MANAGE_API_CLIENTS):
         items.append(NavigationItem(N_("Developers"), "/developer", "developer"))
     if principal.can(Permission.READ_AUDIT_LOG):
@@ -56,6 +58,15 @@ def _format_datetime(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "—"
 
 
+def _amount(value: Any) -> str:
+    """Thousands separated, sign kept; the minor-unit scale is already on the Decimal."""
+    return f"{value:,}" if value is not None else "—"
+
+
+def _account_label(code: str) -> str:
+    return translate(ACCOUNT_LABELS.get(code, code))
+
+
 def _role_label(value: str | None) -> str:
     return translate(ROLE_LABELS[Role(value)]) if value else "—"
 
@@ -66,7 +77,16 @@ def _kind_label(value: str) -> str:
 
 templates.env.globals.update(_=translate, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGES=LANGUAGES)
 templates.env.filters.update(datetime=_format_datetime, role_label=_role_label,
-                             kind_label=_kind_label)
+                             kind_label=_kind_label, amount=_amount, account_label=_account_label)
+
+# How ledger account types are named to the people who own them.
+ACCOUNT_LABELS = {
+    "seller:wallet": N_("Wallet"),
+    "seller:collections": N_("Payouts being allocated"),
+    "funder:available": N_("Capital available"),
+    "funder:deployed": N_("Capital lent out"),
+    "funder:income": N_("Interest earned"),
+}
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,

@@ -1,6 +1,15 @@
 """Page routes (server-rendered HTML + HTMX). Thin: they call services only."""
 
-from fourflow.web.routes import audit, developer, home, invitations, mailbox, organisations, sign_in
+from fourflow.web.routes import (
+    audit,
+    developer,
+    funds,
+    home,
+    invitations,
+    mailbox,
+    organisations,
+    sign_in,
+)
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           developer.router, audit.router, mailbox.router]
+           funds.router, developer.router, audit.router, mailbox.router]
