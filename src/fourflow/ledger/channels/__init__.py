@@ -1,0 +1,1 @@
+"""Payment channels (banks, payment institutions) as ports, their simulators, and routing."""
