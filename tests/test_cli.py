@@ -37,7 +37,7 @@ def test_db_upgrade_then_demo_data_is_idempotent(cli_database: str) -> None:
     first = runner.invoke(app, ["demo-data"])
     assert first.exit_code == 0, first.output
     assert json.loads(first.output) == {"organisations": 8, "users": 15, "api_clients": 3,
-                                        "ledger_entries": 7}
+                                        "ledger_entries": 9}
     second = runner.invoke(app, ["demo-data"])
     assert json.loads(second.output) == {"organisations": 0, "users": 0, "api_clients": 0,
                                          "ledger_entries": 0}

@@ -115,7 +115,9 @@ def load_demo_data(session: Session) -> dict[str, int]:
 # moved to their wallets (MONEY-FLOWS events 1, 5 and 6 without a loan yet).
 DEMO_PAYOUTS = {"lumen-electronics": Decimal("18450.00"), "silkroad-home": Decimal("9320.55"),
                 "bright-toys": Decimal("4210.40")}
-DEMO_CAPITAL = Decimal("2500000.00")
+# The funder's capital arrives split over the platform's accounts at the demo channels.
+DEMO_CAPITAL = {"harbour-bank": Decimal("1500000.00"), "lotus-pay": Decimal("600000.00"),
+                "global-wire": Decimal("400000.00")}
 
 
 def load_demo_ledger(session: Session) -> int:
@@ -125,7 +127,9 @@ def load_demo_ledger(session: Session) -> int:
     assert platform is not None
     assert funder is not None
     context = AuditContext.system()
-    bank = ledger.open_account(session, platform.id, "platform:bank", "USD", subject="demo-bank")
+    banks = {channel: ledger.open_account(session, platform.id, "platform:bank", "USD",
+                                          subject=channel) for channel in DEMO_CAPITAL}
+    bank = banks["harbour-bank"]
     created = 0
 
     def post(key: str, debit: uuid.UUID, credit: uuid.UUID, amount: Decimal, text: str) -> None:
@@ -137,8 +141,9 @@ def load_demo_ledger(session: Session) -> int:
         created += int(result.created)
 
     capital = ledger.open_account(session, funder.id, "funder:available", "USD")
-    post("demo:capital:harbour-capital", bank.id, capital.id, DEMO_CAPITAL,
-         "Committed capital received")
+    for channel, amount in DEMO_CAPITAL.items():
+        post(f"demo:capital:harbour-capital:{channel}", banks[channel].id, capital.id, amount,
+             "Committed capital received")
     for slug, amount in DEMO_PAYOUTS.items():
         seller = identity.organisation_by_slug(session, slug)
         assert seller is not None

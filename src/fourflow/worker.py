@@ -8,12 +8,14 @@ from fourflow.core.database import Database, libpq_url
 from fourflow.core.jobs import JobRuntime, configure_job_runtime
 from fourflow.core.settings import Settings
 from fourflow.identity.tasks import blueprint as identity_tasks
+from fourflow.ledger.tasks import blueprint as ledger_tasks
 
 
 def build_job_app(database_url: str) -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url)))
     # Task names are "<domain>:<task>", as used by fourflow.core.jobs.enqueue.
     app.add_tasks_from(identity_tasks, namespace="identity")
+    app.add_tasks_from(ledger_tasks, namespace="ledger")
     return app
 
 

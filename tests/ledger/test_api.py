@@ -28,7 +28,7 @@ def test_operations_post_a_transfer_and_the_seller_sees_the_balance(client: Test
     assert (entry["kind"], len(entry["postings"])) == ("posted", 2)
     again = client.post("/api/v1/ledger/transfers", json=body, headers={"X-CSRF-Token": csrf})
     assert again.json()["id"] == entry["id"]
-    assert count(demo, "ledger_entries") == 8
+    assert count(demo, "ledger_entries") == 10
     client.cookies.clear()
     token = bearer_token(client, "demo-lumen", scope="ledger:read")
     balance = client.get(f"/api/v1/ledger/accounts/{lumen_wallet}/balance",
@@ -52,7 +52,7 @@ def test_sellers_cannot_move_money(client: TestClient, demo: Session) -> None:
             {"account_id": wallet, "side": "credit", "amount": "1000000.00", "currency": "USD"},
             {"account_id": wallet, "side": "debit", "amount": "1000000.00", "currency": "USD"}]})
     assert response.status_code == 403
-    assert count(demo, "ledger_entries") == 7
+    assert count(demo, "ledger_entries") == 9
 
 
 def test_bad_transfers_over_the_api_name_the_field(client: TestClient, demo: Session) -> None:
@@ -75,4 +75,4 @@ def test_bad_transfers_over_the_api_name_the_field(client: TestClient, demo: Ses
             {"account_id": wallet, "side": "debit", "amount": 0.1, "currency": "USD"},
             {"account_id": collections, "side": "credit", "amount": 0.1, "currency": "USD"}]})
     assert float_amount.status_code == 422
-    assert count(demo, "ledger_entries") == 7
+    assert count(demo, "ledger_entries") == 9

@@ -18,7 +18,9 @@ from fourflow.core.settings import Settings
 
 _DEFER_JOB = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task_name, :priority, :lock, "
-    ":queueing_lock, CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"
+    ":queueing_lock, CAST(:args AS jsonb), "
+    "now() + make_interval(secs => CAST(:delay AS double precision)))"
+    "::procrastinate_job_to_defer_v1])"
 )
 
 _OPEN_JOB_WITH_QUEUEING_LOCK = text(
@@ -28,7 +30,7 @@ _OPEN_JOB_WITH_QUEUEING_LOCK = text(
 
 def enqueue(session: Session, task_name: str, arguments: dict[str, Any], *,
             queue: str = "default", lock: str | None = None,
-            queueing_lock: str | None = None, priority: int = 0) -> None:
+            queueing_lock: str | None = None, priority: int = 0, delay_seconds: int = 0) -> None:
     """Defer ``task_name`` with JSON ``arguments``; runs only if the transaction commits.
 
     ``queueing_lock`` keeps at most one waiting job per key, so repeating the same
@@ -40,7 +42,7 @@ def enqueue(session: Session, task_name: str, arguments: dict[str, Any], *,
         return
     session.execute(_DEFER_JOB, {
         "queue": queue, "task_name": task_name, "priority": priority, "lock": lock,
-        "queueing_lock": queueing_lock, "args": json.dumps(arguments),
+        "queueing_lock": queueing_lock, "args": json.dumps(arguments), "delay": delay_seconds,
     })
 
 

@@ -74,3 +74,13 @@ class HoldAmountExceeded(ValidationFailed):
 class EntryAlreadyReversed(Conflict):
     code = "entry_already_reversed"
     message = N_("This journal entry has already been reversed.")
+
+
+class PaymentNotFound(NotFound):
+    code = "payment_not_found"
+    message = N_("Payment not found.")
+
+
+class PayoutAccountNotAllowed(ValidationFailed):
+    code = "payout_account_not_allowed"
+    message = N_("Payouts can be made only from a wallet or from available capital.")

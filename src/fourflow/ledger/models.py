@@ -114,3 +114,36 @@ class LedgerHold(Base):
     state: Mapped[str] = mapped_column(String(8), default="pending")
     resolved_by_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
     resolved_at: Mapped[datetime | None]
+
+
+class Payment(UUIDPrimaryKey, Timestamps, Base):
+    """A payout to a beneficiary through a payment channel, from request to settlement.
+
+    The money is held on the source account when the payout is requested, posted when a
+    channel accepts it, and moved from clearing to the channel's bank account when the
+    channel reports it settled. Every step is idempotent on the payment.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('requested', 'sending', 'sent', 'unknown', 'settled', 'failed')",
+                        name="state"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    source_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_accounts.id"))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    beneficiary_name: Mapped[str] = mapped_column(String(200))
+    beneficiary_account: Mapped[str] = mapped_column(String(64))
+    beneficiary_country: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str] = mapped_column(String(140))
+    state: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    channel: Mapped[str | None] = mapped_column(String(64))
+    channel_reference: Mapped[str | None] = mapped_column(String(128))
+    fee: Mapped[Decimal | None] = mapped_column(Amount)
+    hold_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
-from fourflow.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
+from fourflow.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting, Payment
 
 
 def accounts_by_ids(session: Session, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LedgerAccount]:
@@ -160,3 +160,18 @@ def accounts_out_of_step(session: Session) -> list[uuid.UUID]:
             | (LedgerAccount.posted_credits != func.coalesce(sums.c.credits, 0))
             | (LedgerAccount.posting_count != func.coalesce(sums.c.postings, 0)))).scalars()
     return list(rows)
+
+
+def payment_by_key(session: Session, key: str) -> Payment | None:
+    return session.execute(select(Payment).where(Payment.idempotency_key == key)).scalar_one_or_none()
+
+
+def payment_for_update(session: Session, payment_id: uuid.UUID) -> Payment | None:
+    """Row-locked: one worker at a time drives a payment forward."""
+    return session.execute(select(Payment).where(Payment.id == payment_id).with_for_update()
+                           ).scalar_one_or_none()
+
+
+def add_payment(session: Session, payment: Payment) -> None:
+    session.add(payment)
+    session.flush()

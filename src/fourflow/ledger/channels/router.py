@@ -77,29 +77,36 @@ class PaymentRouter:
         return sorted(eligible, key=lambda pair: (pair[1], pair[0].profile.settlement_seconds,
                                                   pair[0].profile.name))
 
+    def try_channel(self, name: str, instruction: PayoutInstruction
+                    ) -> tuple[Attempt, PayoutReceipt | None]:
+        """One attempt through the channel's breaker and timeout. ``accepted`` carries the
+        receipt; ``timed_out`` means the outcome is unknown; the rest mean nothing was paid."""
+        channel = self.channels[name]
+        try:
+            receipt = self.breakers[name].call(partial(channel.send_payout, instruction),
+                                               timeout_seconds=self.timeout_seconds)
+        except CircuitOpen:
+            return Attempt(name, "circuit_open"), None
+        except ChannelUnavailable as error:
+            # Refused before acceptance: failing over cannot pay twice.
+            return Attempt(name, "unavailable", str(error)), None
+        except CallTimedOut:
+            # The channel may have accepted it. Another channel now could pay twice.
+            return Attempt(name, "timed_out"), None
+        if receipt.state is PayoutState.REJECTED:
+            return Attempt(name, "rejected", receipt.reason), None
+        return Attempt(name, "accepted"), receipt
+
     def send(self, instruction: PayoutInstruction) -> RoutingOutcome:
+        """Try the candidates in order until one accepts or the outcome is unknown."""
         attempts: list[Attempt] = []
         for channel, _fee in self.candidates(instruction):
-            name = channel.profile.name
-            try:
-                receipt = self.breakers[name].call(partial(channel.send_payout, instruction),
-                                                   timeout_seconds=self.timeout_seconds)
-            except CircuitOpen:
-                attempts.append(Attempt(name, "circuit_open"))
-                continue
-            except ChannelUnavailable as error:
-                # Refused before acceptance: failing over cannot pay twice.
-                attempts.append(Attempt(name, "unavailable", str(error)))
-                continue
-            except CallTimedOut:
-                # The channel may have accepted it. Another channel now could pay twice.
-                attempts.append(Attempt(name, "timed_out"))
-                return RoutingOutcome(RoutingState.UNKNOWN, name, None, tuple(attempts))
-            if receipt.state is PayoutState.REJECTED:
-                attempts.append(Attempt(name, "rejected", receipt.reason))
-                continue
-            attempts.append(Attempt(name, "accepted"))
-            return RoutingOutcome(RoutingState.SENT, name, receipt, tuple(attempts))
+            attempt, receipt = self.try_channel(channel.profile.name, instruction)
+            attempts.append(attempt)
+            if attempt.outcome == "accepted":
+                return RoutingOutcome(RoutingState.SENT, attempt.channel, receipt, tuple(attempts))
+            if attempt.outcome == "timed_out":
+                return RoutingOutcome(RoutingState.UNKNOWN, attempt.channel, None, tuple(attempts))
         return RoutingOutcome(RoutingState.FAILED, None, None, tuple(attempts))
 
     def status(self, channel_name: str, idempotency_key: str) -> PayoutReceipt:
