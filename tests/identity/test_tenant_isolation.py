@@ -21,6 +21,7 @@ OBJECTS_OF_SELLER_B = {
     "account_id": "SELECT a.id FROM ledger_accounts a JOIN organisations o ON o.id = a.organisation_id "
                   "WHERE o.slug = 'silkroad-home' AND a.code = 'seller:wallet'",
     "entry_id": "SELECT id FROM ledger_entries WHERE idempotency_key = 'demo:allocation:silkroad-home'",
+    "payment_id": "SELECT id FROM payments WHERE idempotency_key = 'tenant-payout-silkroad'",
 }
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/")
@@ -33,7 +34,8 @@ VALID_BODIES = {
     "/reverse": {"idempotency_key": "tenant-test-reverse"},
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
-                  "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings")
+                  "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
+                  "payments")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -61,6 +63,12 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
                            headers={"X-CSRF-Token": csrf},
                            json={"email": "pending@silkroad.demo", "role": "seller_finance"})
     assert response.status_code == 201
+    wallet = demo.execute(text(OBJECTS_OF_SELLER_B["account_id"])).scalar_one()
+    payout = client.post("/api/v1/ledger/payouts", headers={"X-CSRF-Token": csrf}, json={
+        "idempotency_key": "tenant-payout-silkroad", "source_account_id": str(wallet),
+        "amount": "100.00", "currency": "USD", "beneficiary_name": "Supplier",
+        "beneficiary_account": "CN0001", "beneficiary_country": "CN", "reference": "PO-1"})
+    assert payout.status_code == 201, payout.text
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 

@@ -42,6 +42,8 @@ class Permission(StrEnum):
     READ_AUDIT_LOG = "platform:audit:read"
     READ_LEDGER = "ledger:read"
     MOVE_MONEY = "platform:ledger:transfer"
+    REQUEST_PAYOUT = "ledger:payouts:request"
+    SEE_CHANNELS = "platform:channels:read"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -89,17 +91,19 @@ _EVERYONE = frozenset({Permission.READ_PROFILE, Permission.READ_OWN_ORGANISATION
 _PLATFORM_STAFF = _EVERYONE | {Permission.READ_ALL_ORGANISATIONS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SELLER_ADMIN: _EVERYONE | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_API_CLIENTS},
-    Role.SELLER_FINANCE: _EVERYONE,
+    Role.SELLER_ADMIN: _EVERYONE | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_API_CLIENTS,
+                                    Permission.REQUEST_PAYOUT},
+    Role.SELLER_FINANCE: _EVERYONE | {Permission.REQUEST_PAYOUT},
     Role.FUNDER_ANALYST: _EVERYONE,
     Role.INVESTOR_VIEWER: _EVERYONE,
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
     Role.RISK_OFFICER: _PLATFORM_STAFF,
     Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
-    Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY},
+    Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
-       Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY},
+       Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY,
+       Permission.SEE_CHANNELS},
     Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
 }
 

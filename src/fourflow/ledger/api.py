@@ -15,10 +15,13 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.ledger import service
+from fourflow.ledger.service import payments
 from fourflow.ledger.schemas import (
     AccountOut,
     BalanceOut,
     EntryOut,
+    PaymentOut,
+    PayoutIn,
     PostingOut,
     ResolveHoldIn,
     ReverseIn,
@@ -101,3 +104,24 @@ def account_entries(session: Db, account_id: uuid.UUID, principal: Reader,
     account = service.get_account(session, account_id, _scope(principal))
     result = service.account_postings(session, account, PageRequest(page=page, page_size=page_size))
     return PageOut.of(result.map(PostingOut.model_validate))
+
+
+Payer = Annotated[Principal, Depends(require(Permission.REQUEST_PAYOUT))]
+
+
+@router.post("/payouts", response_model=PaymentOut, status_code=201)
+def request_payout(session: Db, data: PayoutIn, principal: Payer) -> PaymentOut:
+    """Pay out from the caller's own wallet (or a funder's available capital) to a bank
+    account. The money is held at once; the payout is routed by the job worker."""
+    service.get_account(session, data.source_account_id, _scope(principal))
+    payment = payments.request_payout(session, principal.audit_context(), payments.PayoutRequest(
+        idempotency_key=data.idempotency_key, source_account_id=data.source_account_id,
+        amount=data.amount, currency=data.currency.upper(), beneficiary_name=data.beneficiary_name,
+        beneficiary_account=data.beneficiary_account,
+        beneficiary_country=data.beneficiary_country, reference=data.reference))
+    return PaymentOut.model_validate(payment)
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentOut)
+def get_payment(session: Db, payment_id: uuid.UUID, principal: Reader) -> PaymentOut:
+    return PaymentOut.model_validate(payments.payment(session, payment_id, _scope(principal)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -85,3 +86,34 @@ class BalanceOut(BaseModel):
     pending_debits: Decimal
     pending_credits: Decimal
     available: Decimal
+
+
+class PayoutIn(Strict):
+    idempotency_key: StrictStr = Field(min_length=8, max_length=200)
+    source_account_id: uuid.UUID
+    amount: AmountText
+    currency: StrictStr = Field(min_length=3, max_length=3)
+    beneficiary_name: StrictStr = Field(min_length=1, max_length=200)
+    beneficiary_account: StrictStr = Field(min_length=4, max_length=64)
+    beneficiary_country: StrictStr = Field(min_length=2, max_length=2)
+    reference: StrictStr = Field(min_length=1, max_length=140)
+
+
+class PaymentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    idempotency_key: str
+    organisation_id: uuid.UUID
+    source_account_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    beneficiary_name: str
+    beneficiary_country: str
+    reference: str
+    state: str
+    channel: str | None
+    channel_reference: str | None
+    fee: Decimal | None
+    attempts: list[dict[str, Any]]
+    created_at: datetime
