@@ -15,7 +15,6 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.ledger import service
-from fourflow.ledger.service import payments
 from fourflow.ledger.schemas import (
     AccountOut,
     BalanceOut,
@@ -27,6 +26,7 @@ from fourflow.ledger.schemas import (
     ReverseIn,
     TransferIn,
 )
+from fourflow.ledger.service import payments
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Db = Annotated[Session, Depends(database_session, scope="function")]
