@@ -24,7 +24,8 @@ OBJECTS_OF_SELLER_B = {
     "payment_id": "SELECT id FROM payments WHERE idempotency_key = 'tenant-payout-silkroad'",
 }
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
-PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/")
+PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
+                 "/api/v1/ledger/reconciliation/")
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
     "/invitations": {"email": "x@example.com", "role": "seller_finance"},
@@ -32,6 +33,7 @@ VALID_BODIES = {
     "/post": {"idempotency_key": "tenant-test-post"},
     "/void": {"idempotency_key": "tenant-test-void"},
     "/reverse": {"idempotency_key": "tenant-test-reverse"},
+    "/statements": None,
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     MOVE_MONEY = "platform:ledger:transfer"
     REQUEST_PAYOUT = "ledger:payouts:request"
     SEE_CHANNELS = "platform:channels:read"
+    RECONCILE = "platform:reconciliation:manage"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -99,11 +100,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
     Role.RISK_OFFICER: _PLATFORM_STAFF,
     Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
-    Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS},
+    Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS,
+                                        Permission.RECONCILE},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
        Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY,
-       Permission.SEE_CHANNELS},
+       Permission.SEE_CHANNELS, Permission.RECONCILE},
     Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
 }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.http import database_session
 from fourflow.core.pagination import PageOut, PageRequest
@@ -18,15 +20,20 @@ from fourflow.ledger import service
 from fourflow.ledger.schemas import (
     AccountOut,
     BalanceOut,
+    BreaksOut,
     EntryOut,
+    ImportResultOut,
+    ManualMatchIn,
+    OpenPostingOut,
     PaymentOut,
     PayoutIn,
     PostingOut,
     ResolveHoldIn,
     ReverseIn,
+    StatementLineOut,
     TransferIn,
 )
-from fourflow.ledger.service import payments
+from fourflow.ledger.service import payments, reconciliation
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Db = Annotated[Session, Depends(database_session, scope="function")]
@@ -125,3 +132,34 @@ def request_payout(session: Db, data: PayoutIn, principal: Payer) -> PaymentOut:
 @router.get("/payments/{payment_id}", response_model=PaymentOut)
 def get_payment(session: Db, payment_id: uuid.UUID, principal: Reader) -> PaymentOut:
     return PaymentOut.model_validate(payments.payment(session, payment_id, _scope(principal)))
+
+
+Reconciler = Annotated[Principal, Depends(require(Permission.RECONCILE))]
+
+
+@router.post("/reconciliation/{account_id}/statements", response_model=ImportResultOut,
+             status_code=201)
+async def import_statement(session: Db, account_id: uuid.UUID, principal: Reconciler,
+                           file: Annotated[UploadFile, File(description="camt.053 XML or MT940")]
+                           ) -> ImportResultOut:
+    """Import a bank statement for one of the platform's bank accounts and auto-match it."""
+    content = await file.read()
+    result = await run_in_threadpool(reconciliation.import_statement, session,
+                                     principal.audit_context(), account_id, content)
+    return ImportResultOut(**dataclasses.asdict(result))
+
+
+@router.get("/reconciliation/{account_id}/breaks", response_model=BreaksOut)
+def list_breaks(session: Db, account_id: uuid.UUID, principal: Reconciler) -> BreaksOut:
+    found = reconciliation.breaks(session, account_id)
+    return BreaksOut(
+        lines=[StatementLineOut.model_validate(line) for line in found.lines],
+        postings=[OpenPostingOut(posting_id=posting.id, entry_id=entry.id, amount=posting.amount,
+                                 effective_at=entry.effective_at, description=entry.description)
+                  for posting, entry in found.postings])
+
+
+@router.post("/reconciliation/matches", status_code=204)
+def match_by_hand(session: Db, data: ManualMatchIn, principal: Reconciler) -> None:
+    reconciliation.match_manually(session, principal.audit_context(), data.statement_line_id,
+                                  data.posting_id)

@@ -84,3 +84,19 @@ class PaymentNotFound(NotFound):
 class PayoutAccountNotAllowed(ValidationFailed):
     code = "payout_account_not_allowed"
     message = N_("Payouts can be made only from a wallet or from available capital.")
+
+
+class NotABankAccount(ValidationFailed):
+    code = "not_a_bank_account"
+    message = N_("Statements are reconciled against the platform's bank accounts only.")
+
+
+class StatementCurrencyMismatch(ValidationFailed):
+    code = "statement_currency_mismatch"
+    message = N_("Line {position} of statement {statement} is in {currency}, "
+                 "the account in {account_currency}.")
+
+
+class MatchNotPossible(Conflict):
+    code = "match_not_possible"
+    message = N_("This line and this posting cannot be matched: {reason}")

@@ -6,7 +6,7 @@ available balance, and running balances are kept on the account row by the posti
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -147,3 +147,39 @@ class Payment(UUIDPrimaryKey, Timestamps, Base):
     fee: Mapped[Decimal | None] = mapped_column(Amount)
     hold_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
     attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+
+
+class BankStatementLine(UUIDPrimaryKey, Base):
+    """A booking reported by the bank on one of the platform's bank accounts."""
+
+    __tablename__ = "bank_statement_lines"
+
+    bank_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    statement_id: Mapped[str] = mapped_column(String(140))
+    # Identifies the line across re-imports of the same or an overlapping statement.
+    line_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    position: Mapped[int]  # order of the line within its statement
+    booking_date: Mapped[date]
+    value_date: Mapped[date | None]
+    # Signed from the bank's side: positive is money into the account.
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    reference: Mapped[str | None] = mapped_column(String(140))
+    bank_reference: Mapped[str | None] = mapped_column(String(140))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    counterparty_name: Mapped[str | None] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ReconciliationMatch(UUIDPrimaryKey, Base):
+    """A statement line paired with the ledger posting it confirms: each at most once."""
+
+    __tablename__ = "reconciliation_matches"
+
+    statement_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bank_statement_lines.id"),
+                                                         unique=True)
+    posting_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("ledger_postings.id"), unique=True)
+    matched_by: Mapped[str] = mapped_column(String(16))  # "automatic" or "manual"
+    rule: Mapped[str] = mapped_column(String(32))  # reference, amount_and_date, manual
+    actor_id: Mapped[uuid.UUID | None]
+    matched_at: Mapped[datetime] = mapped_column(server_default=func.now())

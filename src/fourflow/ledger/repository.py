@@ -13,7 +13,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
-from fourflow.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting, Payment
+from fourflow.ledger.models import (
+    BankStatementLine,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerHold,
+    LedgerPosting,
+    Payment,
+    ReconciliationMatch,
+)
 
 
 def accounts_by_ids(session: Session, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LedgerAccount]:
@@ -175,3 +183,59 @@ def payment_for_update(session: Session, payment_id: uuid.UUID) -> Payment | Non
 def add_payment(session: Session, payment: Payment) -> None:
     session.add(payment)
     session.flush()
+
+
+def insert_statement_lines(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert lines not seen before (by digest); returns how many were new."""
+    if not rows:
+        return 0
+    result = session.execute(insert(BankStatementLine).values(rows).on_conflict_do_nothing(
+        index_elements=["line_digest"]).returning(BankStatementLine.id))
+    return len(result.all())
+
+
+def unmatched_lines(session: Session, bank_account_id: uuid.UUID) -> list[BankStatementLine]:
+    return list(session.execute(
+        select(BankStatementLine)
+        .outerjoin(ReconciliationMatch, ReconciliationMatch.statement_line_id == BankStatementLine.id)
+        .where(BankStatementLine.bank_account_id == bank_account_id,
+               ReconciliationMatch.id.is_(None))
+        .order_by(BankStatementLine.booking_date, BankStatementLine.statement_id,
+                  BankStatementLine.position)).scalars())
+
+
+def unmatched_postings(session: Session, bank_account_id: uuid.UUID
+                       ) -> list[tuple[LedgerPosting, LedgerEntry]]:
+    rows = session.execute(
+        select(LedgerPosting, LedgerEntry).join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .outerjoin(ReconciliationMatch, ReconciliationMatch.posting_id == LedgerPosting.id)
+        .where(LedgerPosting.account_id == bank_account_id, LedgerPosting.phase == "posted",
+               ReconciliationMatch.id.is_(None))
+        .order_by(LedgerPosting.account_sequence)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def add_match(session: Session, match: ReconciliationMatch) -> None:
+    session.add(match)
+    session.flush()
+
+
+def statement_line(session: Session, line_id: uuid.UUID) -> BankStatementLine | None:
+    return session.get(BankStatementLine, line_id)
+
+
+def posting_with_entry(session: Session, posting_id: int) -> tuple[LedgerPosting, LedgerEntry] | None:
+    row = session.execute(select(LedgerPosting, LedgerEntry)
+                          .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+                          .where(LedgerPosting.id == posting_id)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def is_matched(session: Session, *, line_id: uuid.UUID | None = None,
+               posting_id: int | None = None) -> bool:
+    statement = select(ReconciliationMatch.id)
+    if line_id is not None:
+        statement = statement.where(ReconciliationMatch.statement_line_id == line_id)
+    if posting_id is not None:
+        statement = statement.where(ReconciliationMatch.posting_id == posting_id)
+    return session.execute(statement).first() is not None

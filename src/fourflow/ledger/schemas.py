@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -117,3 +117,43 @@ class PaymentOut(BaseModel):
     fee: Decimal | None
     attempts: list[dict[str, Any]]
     created_at: datetime
+
+
+class ImportResultOut(BaseModel):
+    statements: int
+    lines: int
+    inserted: int
+    duplicates: int
+    matched: int
+    breaks: int
+
+
+class StatementLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    statement_id: str
+    booking_date: date
+    amount: Decimal
+    currency: str
+    reference: str | None
+    description: str
+    counterparty_name: str | None
+
+
+class OpenPostingOut(BaseModel):
+    posting_id: int
+    entry_id: uuid.UUID
+    amount: Decimal
+    effective_at: datetime
+    description: str
+
+
+class BreaksOut(BaseModel):
+    lines: list[StatementLineOut]
+    postings: list[OpenPostingOut]
+
+
+class ManualMatchIn(Strict):
+    statement_line_id: uuid.UUID
+    posting_id: int = Field(ge=1)
