@@ -19,6 +19,7 @@ PAGES = [
     ("/audit/verification", "audit-verification"),
     ("/mailbox", "mailbox"),
     ("/funds", "funds-platform"),
+    ("/operations", "operations"),
     ("/no-such-page", "not-found"),
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
@@ -39,7 +40,10 @@ def test_pages_fit_the_screen(browser: Browser, live_server: str, device: str, l
         page.click("button.primary")
         page.wait_for_url(f"{live_server}/")
         lumen = page.evaluate("fetch('/api/v1/sellers').then(r => r.json())")
-        pages = [*PAGES, (f"/organisations/{lumen['items'][0]['id']}", "organisation-detail")]
+        accounts = page.evaluate("fetch('/api/v1/ledger/accounts?page_size=200').then(r => r.json())")
+        bank = next(a for a in accounts["items"] if a["code"] == "platform:bank")
+        pages = [*PAGES, (f"/organisations/{lumen['items'][0]['id']}", "organisation-detail"),
+                 (f"/operations/reconciliation/{bank['id']}", "reconciliation")]
         for path, name in pages:
             page.goto(f"{live_server}{path}")
             expect(page.locator("h1").first).to_be_visible()

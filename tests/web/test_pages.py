@@ -1,12 +1,15 @@
 """Form pages: errors shown by field in the user's language, refused forms store nothing."""
 
 import re
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.audit.service import AuditContext
 from fourflow.core.settings import Settings
+from tests.conftest import shared_data
 from tests.helpers import choose_language, count, organisation_id, sign_in
 
 
@@ -118,3 +121,40 @@ def test_funds_page_shows_the_sellers_balances_and_movements(client: TestClient,
     chinese = client.get("/funds")
     assert "钱包" in chinese.text
     assert "资金流水" in chinese.text
+
+
+def test_operations_reconcile_a_statement_through_the_pages(client: TestClient, demo: Session) -> None:
+    from fourflow.ledger import service as ledger
+
+    platform = demo.execute(text("SELECT id FROM organisations WHERE slug='fourflow'")).scalar_one()
+    bank = ledger.open_account(demo, platform, "platform:bank", "EUR", subject="page-test")
+    suspense = ledger.open_account(demo, platform, "platform:suspense", "EUR")
+    ledger.transfer(demo, AuditContext.system(), ledger.Transfer(
+        "page-recon-1", description="Funding", postings=(
+        ledger.Posting(bank.id, ledger.Side.DEBIT, Decimal("8.85"), "EUR"),
+        ledger.Posting(suspense.id, ledger.Side.CREDIT, Decimal("8.85"), "EUR"))))
+    csrf = sign_in(client, "operations@fourflow.demo")
+    choose_language(client, "en", csrf)
+    overview = client.get("/operations")
+    assert overview.status_code == 200
+    assert "lotus-pay" in overview.text
+    assert "Closed (healthy)" in overview.text
+    content = shared_data("payments/camt_genkgo_camt053.v2.minimal.xml").read_bytes()
+    uploaded = client.post(f"/operations/reconciliation/{bank.id}/statements",
+                           data={"csrf_token": csrf}, files={"file": ("camt.xml", content)})
+    assert uploaded.status_code == 200
+    assert "1 lines read, 1 new, 0 matched automatically, 1 left to match." in uploaded.text
+    line_id = re.search(r'name="statement_line_id" value="([^"]+)"', uploaded.text)
+    posting_id = re.search(r'<option value="(\d+)">', uploaded.text)
+    assert line_id is not None
+    assert posting_id is not None
+    matched = client.post(f"/operations/reconciliation/{bank.id}/matches", data={
+        "csrf_token": csrf, "statement_line_id": line_id.group(1), "posting_id": posting_id.group(1)},
+        follow_redirects=True)
+    assert "No breaks: every imported line is matched." in matched.text
+
+
+def test_sellers_do_not_see_operations(client: TestClient, demo: Session) -> None:
+    csrf = sign_in(client, "owner@lumen.demo")
+    choose_language(client, "en", csrf)
+    assert client.get("/operations").status_code == 403

@@ -239,3 +239,34 @@ def is_matched(session: Session, *, line_id: uuid.UUID | None = None,
     if posting_id is not None:
         statement = statement.where(ReconciliationMatch.posting_id == posting_id)
     return session.execute(statement).first() is not None
+
+
+def platform_bank_accounts(session: Session) -> list[LedgerAccount]:
+    return list(session.execute(select(LedgerAccount).where(LedgerAccount.code == "platform:bank")
+                                .order_by(LedgerAccount.currency, LedgerAccount.subject)).scalars())
+
+
+def unmatched_line_counts(session: Session) -> dict[uuid.UUID, int]:
+    rows = session.execute(
+        select(BankStatementLine.bank_account_id, func.count())
+        .outerjoin(ReconciliationMatch, ReconciliationMatch.statement_line_id == BankStatementLine.id)
+        .where(ReconciliationMatch.id.is_(None)).group_by(BankStatementLine.bank_account_id)).all()
+    return {account: int(count) for account, count in rows}
+
+
+def payments_page(session: Session, request: PageRequest,
+                  organisation_id: uuid.UUID | None) -> Page[Payment]:
+    statement = select(Payment)
+    if organisation_id is not None:
+        statement = statement.where(Payment.organisation_id == organisation_id)
+    return fetch_page(session, statement, (Payment.created_at.desc(), Payment.id), request)
+
+
+def channel_attempt_counts(session: Session) -> dict[tuple[str, str], int]:
+    """(channel, outcome) -> attempts, over every payment's recorded attempts."""
+    attempt = func.jsonb_array_elements(Payment.attempts).table_valued("value").alias("attempt")
+    channel = attempt.c.value.op("->>")("channel")
+    outcome = attempt.c.value.op("->>")("outcome")
+    rows = session.execute(select(channel, outcome, func.count()).select_from(Payment)
+                           .join(attempt, text("true")).group_by(channel, outcome)).all()
+    return {(str(c), str(o)): int(n) for c, o, n in rows}

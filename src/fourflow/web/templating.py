@@ -45,6 +45,8 @@ def navigation_for(principal: Principal | None, *, development: bool) -> list[Na
                                 "my-organisation"))
     if principal.can(Permission.READ_LEDGER) and not principal.is_platform_staff:
         items.append(NavigationItem(N_("Funds"), "/funds", "funds"))
+    if principal.can(Permission.SEE_CHANNELS):
+        items.append(NavigationItem(N_("Operations"), "/operations", "operations"))
     if principal.can(Permission.MANAGE_API_CLIENTS):
         items.append(NavigationItem(N_("Developers"), "/developer", "developer"))
     if principal.can(Permission.READ_AUDIT_LOG):

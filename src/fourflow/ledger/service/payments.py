@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from fourflow.audit import service as audit
 from fourflow.core import jobs
 from fourflow.core.money import validate_currency
+from fourflow.core.pagination import Page, PageRequest
 from fourflow.identity import service as identity
 from fourflow.ledger import repository
 from fourflow.ledger.channels.port import PayoutInstruction, PayoutReceipt, PayoutState
@@ -241,3 +242,45 @@ def payment(session: Session, payment_id: uuid.UUID,
 def summary(found: Payment) -> dict[str, Any]:
     return {"id": str(found.id), "state": found.state, "channel": found.channel,
             "amount": str(found.amount), "currency": found.currency, "attempts": found.attempts}
+
+
+def recent_payments(session: Session, request: PageRequest,
+                    organisation_id: uuid.UUID | None) -> Page[Payment]:
+    return repository.payments_page(session, request, organisation_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHealth:
+    name: str
+    fixed_fee: Decimal
+    percentage_fee: Decimal
+    settlement_seconds: int
+    currencies: list[str]
+    countries: list[str]
+    breaker_state: str
+    accepted: int
+    failed: int
+    unknown: int
+
+    @property
+    def success_rate(self) -> Decimal | None:
+        calls = self.accepted + self.failed + self.unknown
+        return None if calls == 0 else (Decimal(self.accepted) / calls * 100).quantize(Decimal("0.1"))
+
+
+def channel_health(session: Session, router: PaymentRouter) -> list[ChannelHealth]:
+    """Each channel's terms and record: outcomes of every recorded attempt (all processes),
+    and the breaker state as this process sees it."""
+    counts = repository.channel_attempt_counts(session)
+    health = []
+    for name, channel in sorted(router.channels.items()):
+        profile = channel.profile
+        health.append(ChannelHealth(
+            name=name, fixed_fee=profile.fixed_fee, percentage_fee=profile.percentage_fee,
+            settlement_seconds=profile.settlement_seconds, currencies=sorted(profile.currencies),
+            countries=sorted(profile.countries), breaker_state=router.breakers[name].state.value,
+            accepted=counts.get((name, "accepted"), 0),
+            failed=sum(counts.get((name, outcome), 0)
+                       for outcome in ("unavailable", "rejected", "circuit_open")),
+            unknown=counts.get((name, "timed_out"), 0)))
+    return health

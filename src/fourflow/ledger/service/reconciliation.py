@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from fourflow.ledger.models import (
     LedgerPosting,
     ReconciliationMatch,
 )
+from fourflow.ledger.service.journal import balance
 from fourflow.ledger.statements import Statement, parse_camt053, parse_mt940
 
 # A booking may reach the bank statement a few days after the ledger recorded it.
@@ -185,3 +187,16 @@ def breaks(session: Session, bank_account_id: uuid.UUID) -> Breaks:
     account = _bank_account(session, bank_account_id)
     return Breaks(repository.unmatched_lines(session, account.id),
                   repository.unmatched_postings(session, account.id))
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccountOverview:
+    account: LedgerAccount
+    posted: Decimal
+    open_lines: int
+
+
+def bank_accounts_overview(session: Session) -> list[BankAccountOverview]:
+    counts = repository.unmatched_line_counts(session)
+    return [BankAccountOverview(account, balance(session, account).posted, counts.get(account.id, 0))
+            for account in repository.platform_bank_accounts(session)]

@@ -7,9 +7,10 @@ from fourflow.web.routes import (
     home,
     invitations,
     mailbox,
+    operations,
     organisations,
     sign_in,
 )
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           funds.router, developer.router, audit.router, mailbox.router]
+           funds.router, operations.router, developer.router, audit.router, mailbox.router]
