@@ -117,7 +117,7 @@ def session(database: Database) -> Iterator[Session]:
 @pytest.fixture
 def demo(session: Session) -> Session:
     """The demo world inside the test's transaction."""
-    load_demo_data(session)
+    load_demo_data(session, with_operations=False)
     session.flush()
     return session
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from fourflow.audit.service import AuditContext
+from fourflow.core.clock import get_clock
 from fourflow.core.errors import Conflict
 from fourflow.identity import service as identity
 from fourflow.identity.models import Organisation
@@ -17,6 +18,7 @@ from fourflow.identity.roles import OrganisationKind, Role, Scope
 from fourflow.identity.schemas import ApiClientCreate, OrganisationCreate
 from fourflow.ledger import service as ledger
 from fourflow.ledger.chart import Side
+from fourflow.ledger.service import payments, reconciliation
 
 DEMO_PASSWORD = "fourflow-demo"
 DEMO_CLIENT_SECRET = "fourflow-demo-client-secret"
@@ -83,8 +85,11 @@ def _organisation(session: Session, spec: DemoOrganisation) -> tuple[Organisatio
     return created, True
 
 
-def load_demo_data(session: Session) -> dict[str, int]:
-    """Create the demo organisations, users and API clients that are missing."""
+def load_demo_data(session: Session, *, with_operations: bool = True) -> dict[str, int]:
+    """Create the demo organisations, users, API clients and money that are missing.
+
+    ``with_operations`` adds work in progress (a payout for the job worker, a bank statement
+    with a break); test suites that count rows leave it out."""
     created = {"organisations": 0, "users": 0, "api_clients": 0}
     context = AuditContext.system()
     for spec in DEMO_ORGANISATIONS:
@@ -108,6 +113,8 @@ def load_demo_data(session: Session) -> dict[str, int]:
                 client_secret=DEMO_CLIENT_SECRET)
             created["api_clients"] += 1
     created["ledger_entries"] = load_demo_ledger(session)
+    if with_operations:
+        load_demo_operations(session)
     return created
 
 
@@ -153,6 +160,39 @@ def load_demo_ledger(session: Session) -> int:
         post(f"demo:allocation:{slug}", collections.id, wallet.id, amount,
              "Payout released to the wallet")
     return created
+
+
+def _demo_statement(session: Session) -> bytes:
+    """Today's MT940 statement of the harbour-bank account: the money the ledger booked,
+    plus a bank charge the ledger does not know yet (a break for operations)."""
+    today = get_clock().now().date().strftime("%y%m%d")
+    lines = [(DEMO_CAPITAL["harbour-bank"], "C", "CAPITAL")]
+    lines += [(amount, "C", f"PAYOUT {slug.upper()}"[:16]) for slug, amount in DEMO_PAYOUTS.items()]
+    lines.append((Decimal("35.00"), "D", "CHARGES"))
+    opening = Decimal(0)
+    closing = sum((amount if mark == "C" else -amount for amount, mark, _ref in lines), opening)
+    text_lines = [":20:DEMO" + today, ":25:HARBOURBANK/0001", ":28C:1/1",
+                  f":60F:C{today}USD0,00"]
+    for amount, mark, reference in lines:
+        text_lines.append(f":61:{today}{mark}{str(amount).replace('.', ',')}NTRF{reference}")
+        text_lines.append(f":86:{reference}")
+    text_lines.append(f":62F:{'C' if closing >= 0 else 'D'}{today}USD{str(abs(closing)).replace('.', ',')}")
+    return ("\n".join(text_lines) + "\n-\n").encode()
+
+
+def load_demo_operations(session: Session) -> None:
+    """A payout waiting for the job worker, and the bank's statement to reconcile."""
+    lumen = identity.organisation_by_slug(session, "lumen-electronics")
+    platform = identity.organisation_by_slug(session, "fourflow")
+    assert lumen is not None
+    assert platform is not None
+    wallet = ledger.open_account(session, lumen.id, "seller:wallet", "USD")
+    payments.request_payout(session, AuditContext.system(), payments.PayoutRequest(
+        idempotency_key="demo:payout:lumen:moulds", source_account_id=wallet.id,
+        amount=Decimal("1200.00"), currency="USD", beneficiary_name="Dongguan Precision Moulds Ltd.",
+        beneficiary_account="CN4501230000001234", beneficiary_country="CN", reference="PO-2026-0412"))
+    bank = ledger.open_account(session, platform.id, "platform:bank", "USD", subject="harbour-bank")
+    reconciliation.import_statement(session, AuditContext.system(), bank.id, _demo_statement(session))
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
