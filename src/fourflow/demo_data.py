@@ -187,6 +187,8 @@ def load_demo_operations(session: Session) -> None:
     assert lumen is not None
     assert platform is not None
     wallet = ledger.open_account(session, lumen.id, "seller:wallet", "USD")
+    if payments.find_payment(session, "demo:payout:lumen:moulds") is not None:
+        return  # loaded before (perhaps on another day): nothing to add
     payments.request_payout(session, AuditContext.system(), payments.PayoutRequest(
         idempotency_key="demo:payout:lumen:moulds", source_account_id=wallet.id,
         amount=Decimal("1200.00"), currency="USD", beneficiary_name="Dongguan Precision Moulds Ltd.",

@@ -244,6 +244,10 @@ def summary(found: Payment) -> dict[str, Any]:
             "amount": str(found.amount), "currency": found.currency, "attempts": found.attempts}
 
 
+def find_payment(session: Session, idempotency_key: str) -> Payment | None:
+    return repository.payment_by_key(session, idempotency_key)
+
+
 def recent_payments(session: Session, request: PageRequest,
                     organisation_id: uuid.UUID | None) -> Page[Payment]:
     return repository.payments_page(session, request, organisation_id)
