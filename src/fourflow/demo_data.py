@@ -19,6 +19,7 @@ from fourflow.identity.schemas import ApiClientCreate, OrganisationCreate
 from fourflow.ledger import service as ledger
 from fourflow.ledger.chart import Side
 from fourflow.ledger.service import payments, reconciliation
+from fourflow.tradedata import service as tradedata
 
 DEMO_PASSWORD = "fourflow-demo"
 DEMO_CLIENT_SECRET = "fourflow-demo-client-secret"
@@ -180,6 +181,22 @@ def _demo_statement(session: Session) -> bytes:
     return ("\n".join(text_lines) + "\n-\n").encode()
 
 
+# Euro reference rates for the demo world, published for today in the ECB's own file format
+# and ingested through the same connector as the real feed (no network in the demo).
+DEMO_EURO_RATES = {"USD": "1.0815", "GBP": "0.8432", "CNY": "7.7614", "HKD": "8.4126",
+                   "JPY": "163.42", "SGD": "1.4379"}
+
+
+def demo_ecb_file() -> bytes:
+    today = get_clock().now().date().isoformat()
+    cubes = "".join(f"<Cube currency='{currency}' rate='{rate}'/>"
+                    for currency, rate in DEMO_EURO_RATES.items())
+    return (f"<?xml version='1.0' encoding='UTF-8'?><gesmes:Envelope "
+            f"xmlns:gesmes='http://www.gesmes.org/xml/2002-08-01' "
+            f"xmlns='http://www.ecb.int/vocabulary/2002-08-01/eurofxref'><Cube>"
+            f"<Cube time='{today}'>{cubes}</Cube></Cube></gesmes:Envelope>").encode()
+
+
 def load_demo_operations(session: Session) -> None:
     """A payout waiting for the job worker, and the bank's statement to reconcile."""
     lumen = identity.organisation_by_slug(session, "lumen-electronics")
@@ -189,6 +206,7 @@ def load_demo_operations(session: Session) -> None:
     wallet = ledger.open_account(session, lumen.id, "seller:wallet", "USD")
     if payments.find_payment(session, "demo:payout:lumen:moulds") is not None:
         return  # loaded before (perhaps on another day): nothing to add
+    tradedata.ingest_ecb_rates(session, demo_ecb_file())
     payments.request_payout(session, AuditContext.system(), payments.PayoutRequest(
         idempotency_key="demo:payout:lumen:moulds", source_account_id=wallet.id,
         amount=Decimal("1200.00"), currency="USD", beneficiary_name="Dongguan Precision Moulds Ltd.",

@@ -7,4 +7,5 @@ def import_all_models() -> None:
     import fourflow.audit.models
     import fourflow.identity.models
     import fourflow.ledger.models
-    import fourflow.notifications.models  # noqa: F401
+    import fourflow.notifications.models
+    import fourflow.tradedata.models  # noqa: F401

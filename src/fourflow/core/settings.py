@@ -6,6 +6,7 @@ Values come from environment variables (``FOURFLOW_<SECTION>__<FIELD>``) or a
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -52,6 +53,17 @@ class MailSettings(BaseModel):
     smtp_password: SecretStr | None = None
 
 
+class FxSettings(BaseModel):
+    # The platform's margin on conversions, as a share of the mid rate.
+    spread: Decimal = Decimal("0.005")
+    # Annual money-market rates for forward quotes by covered interest parity (ACT/365F).
+    interest_rates: dict[str, Decimal] = {
+        "USD": Decimal("0.0450"), "EUR": Decimal("0.0300"), "GBP": Decimal("0.0450"),
+        "CNY": Decimal("0.0200"), "HKD": Decimal("0.0400"), "JPY": Decimal("0.0050"),
+        "SGD": Decimal("0.0350"),
+    }
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -76,6 +88,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = SecuritySettings()
     mail: MailSettings = MailSettings()
     web: WebSettings = WebSettings()
+    fx: FxSettings = FxSettings()
     # The conventional variable every hosting provider sets; wins over FOURFLOW_DATABASE__URL.
     database_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "FOURFLOW_DATABASE_URL")

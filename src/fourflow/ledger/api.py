@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from fourflow.core.http import database_session
+from fourflow.core.clock import get_clock
+from fourflow.core.http import database_session, request_settings
 from fourflow.core.pagination import PageOut, PageRequest
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
@@ -21,7 +23,10 @@ from fourflow.ledger.schemas import (
     AccountOut,
     BalanceOut,
     BreaksOut,
+    ConversionIn,
+    ConversionOut,
     EntryOut,
+    ForwardQuoteOut,
     ImportResultOut,
     ManualMatchIn,
     OpenPostingOut,
@@ -33,7 +38,7 @@ from fourflow.ledger.schemas import (
     StatementLineOut,
     TransferIn,
 )
-from fourflow.ledger.service import payments, reconciliation
+from fourflow.ledger.service import fx, payments, reconciliation
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Db = Annotated[Session, Depends(database_session, scope="function")]
@@ -135,6 +140,7 @@ def get_payment(session: Db, payment_id: uuid.UUID, principal: Reader) -> Paymen
 
 
 Reconciler = Annotated[Principal, Depends(require(Permission.RECONCILE))]
+Operator = Annotated[Principal, Depends(require(Permission.SEE_CHANNELS))]
 
 
 @router.post("/reconciliation/{account_id}/statements", response_model=ImportResultOut,
@@ -163,3 +169,32 @@ def list_breaks(session: Db, account_id: uuid.UUID, principal: Reconciler) -> Br
 def match_by_hand(session: Db, data: ManualMatchIn, principal: Reconciler) -> None:
     reconciliation.match_manually(session, principal.audit_context(), data.statement_line_id,
                                   data.posting_id)
+
+
+@router.post("/conversions", response_model=ConversionOut, status_code=201)
+def convert_currency(request: Request, session: Db, data: ConversionIn, principal: Payer) -> ConversionOut:
+    """Convert between two of the caller's balances at the ECB mid rate less the spread."""
+    service.get_account(session, data.source_account_id, _scope(principal))
+    service.get_account(session, data.target_account_id, _scope(principal))
+    result = fx.convert(session, principal.audit_context(), request_settings(request).fx,
+                        idempotency_key=data.idempotency_key,
+                        source_account_id=data.source_account_id,
+                        target_account_id=data.target_account_id, amount=data.amount,
+                        on=get_clock().now().date())
+    return ConversionOut(**{name: getattr(result, name) for name in ConversionOut.model_fields})
+
+
+@router.get("/fx/forward", response_model=ForwardQuoteOut)
+def forward(request: Request, session: Db, principal: Reader,
+            base: str = Query(min_length=3, max_length=3), quote: str = Query(min_length=3, max_length=3),
+            days: int = Query(90, ge=1, le=730), on: date | None = None) -> ForwardQuoteOut:
+    """A hedging reference: the forward rate by covered interest parity."""
+    result = fx.forward_quote(session, request_settings(request).fx, base.upper(), quote.upper(),
+                              days, on or get_clock().now().date())
+    return ForwardQuoteOut(**{name: getattr(result, name) for name in ForwardQuoteOut.model_fields})
+
+
+@router.get("/fx/exposure", response_model=dict[str, Decimal])
+def exposure(session: Db, principal: Operator) -> dict[str, Decimal]:
+    """The platform's open FX position per currency (positive = long)."""
+    return fx.exposure(session)

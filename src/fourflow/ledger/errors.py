@@ -100,3 +100,13 @@ class StatementCurrencyMismatch(ValidationFailed):
 class MatchNotPossible(Conflict):
     code = "match_not_possible"
     message = N_("This line and this posting cannot be matched: {reason}")
+
+
+class ConversionNotAllowed(ValidationFailed):
+    code = "conversion_not_allowed"
+    message = N_("Conversions move money between one owner's balances in two currencies: {reason}")
+
+
+class InterestRateUnknown(ValidationFailed):
+    code = "interest_rate_unknown"
+    message = N_("No money-market rate is configured for {currency}.")

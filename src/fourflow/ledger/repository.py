@@ -270,3 +270,8 @@ def channel_attempt_counts(session: Session) -> dict[tuple[str, str], int]:
     rows = session.execute(select(channel, outcome, func.count()).select_from(Payment)
                            .join(attempt, text("true")).group_by(channel, outcome)).all()
     return {(str(c), str(o)): int(n) for c, o, n in rows}
+
+
+def accounts_with_code(session: Session, code: str) -> list[LedgerAccount]:
+    return list(session.execute(select(LedgerAccount).where(LedgerAccount.code == code)
+                                .order_by(LedgerAccount.currency)).scalars())

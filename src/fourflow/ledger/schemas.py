@@ -157,3 +157,33 @@ class BreaksOut(BaseModel):
 class ManualMatchIn(Strict):
     statement_line_id: uuid.UUID
     posting_id: int = Field(ge=1)
+
+
+class ConversionIn(Strict):
+    idempotency_key: StrictStr = Field(min_length=8, max_length=200)
+    source_account_id: uuid.UUID
+    target_account_id: uuid.UUID
+    amount: AmountText
+
+
+class ConversionOut(BaseModel):
+    entry_id: uuid.UUID
+    source_amount: Decimal
+    source_currency: str
+    target_amount: Decimal
+    target_currency: str
+    mid_rate: Decimal
+    customer_rate: Decimal
+    spread_amount: Decimal
+    rate_date: date
+
+
+class ForwardQuoteOut(BaseModel):
+    base: str
+    quote: str
+    spot: Decimal
+    forward: Decimal
+    days: int
+    base_interest_rate: Decimal
+    quote_interest_rate: Decimal
+    rate_date: date

@@ -1,0 +1,1 @@
+"""FX reference-rate feeds."""
