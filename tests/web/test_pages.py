@@ -158,3 +158,33 @@ def test_sellers_do_not_see_operations(client: TestClient, demo: Session) -> Non
     csrf = sign_in(client, "owner@lumen.demo")
     choose_language(client, "en", csrf)
     assert client.get("/operations").status_code == 403
+
+
+def test_seller_pays_a_supplier_and_converts_from_the_funds_page(client: TestClient, demo: Session) -> None:
+    from fourflow.demo_data import demo_ecb_file
+    from fourflow.tradedata import service as tradedata
+
+    tradedata.ingest_ecb_rates(demo, demo_ecb_file())
+    csrf = sign_in(client, "finance@lumen.demo")
+    choose_language(client, "en", csrf)
+    page = client.get("/funds")
+    wallet = re.search(r'<option value="([^"]+)">Wallet · USD</option>', page.text)
+    assert wallet is not None
+    assert "USD/EUR" in page.text  # forward quotes for the currencies the seller holds
+    paid = client.post("/funds/payouts", data={
+        "csrf_token": csrf, "source_account_id": wallet.group(1), "amount": "1,200.00",
+        "beneficiary_name": "Dongguan Moulds", "beneficiary_account": "CN001122",
+        "beneficiary_country": "cn", "reference": "PO-77", "idempotency_key": "web-payout-1"})
+    assert paid.status_code == 200
+    assert "Payout of 1,200.00 requested" in paid.text
+    assert demo.execute(text("SELECT state, amount FROM payments")).one() == ("requested", Decimal("1200.00"))
+    too_much = client.post("/funds/conversions", data={
+        "csrf_token": csrf, "source_account_id": wallet.group(1), "amount": "99999.00",
+        "target_currency": "EUR", "idempotency_key": "web-fx-1"})
+    assert too_much.status_code == 422
+    assert "is not enough for this transfer" in too_much.text
+    converted = client.post("/funds/conversions", data={
+        "csrf_token": csrf, "source_account_id": wallet.group(1), "amount": "500.00",
+        "target_currency": "EUR", "idempotency_key": "web-fx-2"})
+    assert "Converted 500.00." in converted.text
+    assert "EUR" in converted.text
