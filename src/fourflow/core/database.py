@@ -56,6 +56,10 @@ def make_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 2
 WROTE = "fourflow_wrote"
 
 
+def mark_written(session: Session) -> None:
+    session.info[WROTE] = True
+
+
 def has_written(session: Session) -> bool:
     """Whether the session flushed ORM changes or ran anything but a SELECT."""
     return bool(session.info.get(WROTE))

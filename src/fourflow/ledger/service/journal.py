@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg import DatabaseError
 from psycopg import errors as database_errors
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -190,14 +191,14 @@ def _record(session: Session, context: audit.AuditContext, *, key: str, digest: 
                              pending_entry_id=pending_entry_id, reverses_entry_id=reverses_entry_id)
     try:
         found_id, created = repository.record_entry(session, parameters)
-    except DBAPIError as error:
+    except (DBAPIError, DatabaseError) as error:
         raise _translated(error, key, rows) from error
     return RecordedEntry(found_id, created)
 
 
-def _translated(error: DBAPIError, key: str, rows: list[Row]) -> Exception:
+def _translated(error: DBAPIError | DatabaseError, key: str, rows: list[Row]) -> Exception:
     """The database's refusals as the ledger's own errors, naming the posting concerned."""
-    original = error.orig
+    original = error.orig if isinstance(error, DBAPIError) else error
     diagnostics = getattr(original, "diag", None)
     constraint = getattr(diagnostics, "constraint_name", None)
     message = str(getattr(diagnostics, "message_primary", "") or "")
@@ -242,7 +243,7 @@ def transfer(session: Session, context: audit.AuditContext, request: Transfer, *
     parameters, rows = _transfer_parameters(context, request, details)
     try:
         found_id, created = repository.record_entry(session, parameters)
-    except DBAPIError as error:
+    except (DBAPIError, DatabaseError) as error:
         raise _translated(error, request.idempotency_key, rows) from error
     return RecordedEntry(found_id, created)
 
@@ -259,7 +260,7 @@ def transfers(session: Session, context: audit.AuditContext,
     repository.lock_accounts(session, account_ids)
     try:
         repository.record_entries(session, [parameters for parameters, _rows in prepared])
-    except DBAPIError as error:
+    except (DBAPIError, DatabaseError) as error:
         raise _translated(error, "", [row for _p, rows in prepared for row in rows]) from error
     created_ids = {parameters["entry_id"] for parameters, _rows in prepared}
     found = repository.entry_ids_by_keys(session, [r.idempotency_key for r in requests])
