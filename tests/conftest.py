@@ -100,6 +100,8 @@ class TransactionalDatabase(Database):
         super().__init__(engine)
         self.session_factory = sessionmaker(bind=connection, expire_on_commit=False,
                                             join_transaction_mode="create_savepoint")
+        # Reads see the test's uncommitted rows only on the test's own connection.
+        self.reading_session_factory = self.session_factory
 
 
 @pytest.fixture

@@ -89,6 +89,19 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+        # Same pool; psycopg switches autocommit on the client side, so no round trip.
+        self.reading_session_factory = sessionmaker(
+            bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A session for a few independent reads outside any transaction: each statement
+        stands alone, so there is no BEGIN or COMMIT round trip. Never write through it."""
+        session = self.reading_session_factory()
+        try:
+            yield session
+        finally:
+            session.close()
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from fourflow.core.errors import AuthenticationRequired, PermissionDenied
-from fourflow.core.http import client_ip, database_session, request_id, request_settings
+from fourflow.core.http import client_ip, request_database, request_id, request_settings
 from fourflow.core.i18n import set_current_language
 from fourflow.core.security import constant_time_equals
 from fourflow.identity import service
@@ -25,9 +24,7 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
 
 
-async def optional_principal(request: Request,
-                             session: Session = Depends(database_session, scope="function")
-                             ) -> Principal | None:
+async def optional_principal(request: Request) -> Principal | None:
     """The caller from a bearer token or a session cookie, or None when anonymous.
 
     Runs on the event loop although it reads the database: it is one indexed
@@ -45,14 +42,17 @@ async def optional_principal(request: Request,
         scheme, _space, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AccessTokenRejected()
-        principal = service.principal_for_access_token(
-            session, settings, token.strip(), request_id=request_id(request),
-            ip_address=client_ip(request))
+        with request_database(request).reader() as session:
+            principal = service.principal_for_access_token(
+                session, settings, token.strip(), request_id=request_id(request),
+                ip_address=client_ip(request))
     else:
         cookie = request.cookies.get(settings.security.session_cookie_name)
         if cookie:
-            principal = service.principal_for_session_token(
-                session, cookie, request_id=request_id(request), ip_address=client_ip(request))
+            with request_database(request).reader() as session:
+                principal = service.principal_for_session_token(
+                    session, cookie, request_id=request_id(request),
+                    ip_address=client_ip(request))
             if principal is not None and not getattr(request.state, "language_chosen", False):
                 # A signed-in user's saved language wins over the browser's header.
                 set_current_language(principal.language)
