@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -40,7 +38,3 @@ def migrations_are_current(engine: Engine) -> bool:
     except Exception:  # noqa: BLE001 - an unreadable version table means "not current"
         return False
     return current == head_revisions()
-
-
-def migrations_directory() -> Path:
-    return MIGRATIONS_DIRECTORY

@@ -185,10 +185,6 @@ def api_client_with_organisation(session: Session,
     return None if row is None else (row[0], row[1])
 
 
-def api_client_by_id(session: Session, api_client_id: uuid.UUID) -> ApiClient | None:
-    return session.get(ApiClient, api_client_id)
-
-
 def visible_api_client(session: Session, api_client_id: uuid.UUID,
                        principal: Principal) -> ApiClient | None:
     statement = visible_to(select(ApiClient).where(ApiClient.id == api_client_id),

@@ -25,11 +25,6 @@ from fourflow.ledger.models import (
 )
 
 
-def accounts_by_ids(session: Session, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LedgerAccount]:
-    rows = session.execute(select(LedgerAccount).where(LedgerAccount.id.in_(account_ids))).scalars()
-    return {row.id: row for row in rows}
-
-
 def account_by_id(session: Session, account_id: uuid.UUID) -> LedgerAccount | None:
     return session.get(LedgerAccount, account_id)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -237,11 +236,6 @@ def payment(session: Session, payment_id: uuid.UUID,
                          and found.organisation_id != visible_to_organisation):
         raise PaymentNotFound()
     return found
-
-
-def summary(found: Payment) -> dict[str, Any]:
-    return {"id": str(found.id), "state": found.state, "channel": found.channel,
-            "amount": str(found.amount), "currency": found.currency, "attempts": found.attempts}
 
 
 def find_payment(session: Session, idempotency_key: str) -> Payment | None:
