@@ -208,6 +208,32 @@ BEGIN
     RETURN QUERY SELECT p_entry_id, true;
 END;
 $$;
+
+-- Many entries in one call: each element of the JSON array carries the arguments of
+-- ledger_record_entry by name. Saves a round trip and a statement per entry in batches.
+CREATE FUNCTION ledger_record_entries(p_entries jsonb)
+RETURNS TABLE (entry_id uuid, created boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    e jsonb;
+BEGIN
+    FOR e IN SELECT value FROM jsonb_array_elements(p_entries) LOOP
+        RETURN QUERY SELECT * FROM ledger_record_entry(
+            (e->>'entry_id')::uuid, e->>'idempotency_key', e->>'request_digest', e->>'kind',
+            e->>'description', (e->>'pending_entry_id')::uuid, (e->>'reverses_entry_id')::uuid,
+            (e->>'effective_at')::timestamptz, e->>'actor_type', (e->>'actor_id')::uuid,
+            CASE WHEN e->>'details' IS NULL THEN NULL ELSE (e->>'details')::jsonb END,
+            ARRAY(SELECT jsonb_array_elements_text(e->'accounts'))::uuid[],
+            ARRAY(SELECT jsonb_array_elements_text(e->'phases')),
+            ARRAY(SELECT jsonb_array_elements_text(e->'amounts'))::numeric[],
+            ARRAY(SELECT jsonb_array_elements_text(e->'currencies')),
+            ARRAY(SELECT jsonb_array_elements_text(e->'audit_chains'))::smallint[],
+            (e->>'audit_event_id')::uuid, (e->>'audit_organisation_id')::uuid,
+            e->>'audit_action', (e->>'audit_after')::jsonb, e->>'audit_request_id',
+            e->>'audit_ip_address', e->>'audit_content_digest');
+    END LOOP;
+END;
+$$;
 """
 
 DROP_LEDGER_INVARIANTS = """
@@ -219,6 +245,7 @@ DROP TRIGGER IF EXISTS ledger_postings_no_truncate ON ledger_postings;
 DROP TRIGGER IF EXISTS ledger_postings_append_only ON ledger_postings;
 DROP TRIGGER IF EXISTS ledger_postings_balanced ON ledger_postings;
 DROP TRIGGER IF EXISTS ledger_postings_apply ON ledger_postings;
+DROP FUNCTION IF EXISTS ledger_record_entries(jsonb);
 DROP FUNCTION IF EXISTS ledger_record_entry(uuid, text, text, text, text, uuid, uuid, timestamptz,
     text, uuid, jsonb, uuid[], text[], numeric[], text[], smallint[], uuid, uuid, text, jsonb, text,
     text, text);

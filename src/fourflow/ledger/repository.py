@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -57,16 +58,6 @@ def accounts_page(session: Session, organisation_id: uuid.UUID | None,
                                            LedgerAccount.subject, LedgerAccount.id), request)
 
 
-_RECORD_ENTRY = text(
-    "SELECT entry_id, created FROM ledger_record_entry(:entry_id, :idempotency_key, "
-    ":request_digest, :kind, :description, :pending_entry_id, :reverses_entry_id, :effective_at, "
-    ":actor_type, :actor_id, CAST(:details AS jsonb), CAST(:accounts AS uuid[]), "
-    "CAST(:phases AS text[]), CAST(:amounts AS numeric[]), CAST(:currencies AS text[]), "
-    "CAST(:audit_chains AS smallint[]), :audit_event_id, :audit_organisation_id, :audit_action, "
-    "CAST(:audit_after AS jsonb), :audit_request_id, :audit_ip_address, :audit_content_digest)"
-)
-
-
 _RECORD_ENTRY_DRIVER_SQL = (
     "SELECT entry_id, created FROM ledger_record_entry(%(entry_id)s, %(idempotency_key)s, "
     "%(request_digest)s, %(kind)s, %(description)s, %(pending_entry_id)s, %(reverses_entry_id)s, "
@@ -92,15 +83,14 @@ def record_entry(session: Session, parameters: dict[str, Any]) -> tuple[uuid.UUI
     return row[0], bool(row[1])
 
 
-def record_entries(session: Session, parameters: list[dict[str, Any]]) -> None:
-    """Many entries in one pipeline (psycopg sends the calls without waiting in between)."""
-    session.execute(_RECORD_ENTRY, parameters)
-
-
-def entry_ids_by_keys(session: Session, keys: list[str]) -> dict[str, uuid.UUID]:
-    rows = session.execute(select(LedgerEntry.idempotency_key, LedgerEntry.id)
-                           .where(LedgerEntry.idempotency_key.in_(keys))).all()
-    return dict(rows)
+def record_entries(session: Session, parameters: list[dict[str, Any]]) -> list[tuple[uuid.UUID, bool]]:
+    """Many entries in one call of ``ledger_record_entries`` (one round trip)."""
+    mark_written(session)
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    rows = driver.execute("SELECT entry_id, created FROM ledger_record_entries(%s::jsonb)",
+                          (json.dumps(parameters, default=str),)).fetchall()
+    return [(row[0], bool(row[1])) for row in rows]
 
 
 def entry_by_id(session: Session, entry_id: uuid.UUID) -> LedgerEntry | None:

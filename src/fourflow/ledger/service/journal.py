@@ -259,13 +259,10 @@ def transfers(session: Session, context: audit.AuditContext,
                  after={"transfers": len(requests)})
     repository.lock_accounts(session, account_ids)
     try:
-        repository.record_entries(session, [parameters for parameters, _rows in prepared])
+        results = repository.record_entries(session, [parameters for parameters, _rows in prepared])
     except (DBAPIError, DatabaseError) as error:
         raise _translated(error, "", [row for _p, rows in prepared for row in rows]) from error
-    created_ids = {parameters["entry_id"] for parameters, _rows in prepared}
-    found = repository.entry_ids_by_keys(session, [r.idempotency_key for r in requests])
-    return [RecordedEntry(found[r.idempotency_key], found[r.idempotency_key] in created_ids)
-            for r in requests]
+    return [RecordedEntry(entry_id, created) for entry_id, created in results]
 
 
 def _held_postings(session: Session, hold_entry_id: uuid.UUID) -> list[LedgerPosting]:
