@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from fourflow.audit.service import AuditContext
 from fourflow.core.clock import get_clock
 from fourflow.core.errors import Conflict
+from fourflow.core.settings import FxSettings
 from fourflow.identity import service as identity
 from fourflow.identity.models import Organisation
 from fourflow.identity.roles import OrganisationKind, Role, Scope
 from fourflow.identity.schemas import ApiClientCreate, OrganisationCreate
 from fourflow.ledger import service as ledger
 from fourflow.ledger.chart import Side
-from fourflow.ledger.service import payments, reconciliation
+from fourflow.ledger.service import fx, payments, reconciliation
 from fourflow.tradedata import service as tradedata
 
 DEMO_PASSWORD = "fourflow-demo"
@@ -213,6 +214,14 @@ def load_demo_operations(session: Session) -> None:
         beneficiary_account="CN4501230000001234", beneficiary_country="CN", reference="PO-2026-0412"))
     bank = ledger.open_account(session, platform.id, "platform:bank", "USD", subject="harbour-bank")
     reconciliation.import_statement(session, AuditContext.system(), bank.id, _demo_statement(session))
+    # Bright Toys keeps part of its payout in euros for its German suppliers.
+    toys = identity.organisation_by_slug(session, "bright-toys")
+    assert toys is not None
+    toys_usd = ledger.open_account(session, toys.id, "seller:wallet", "USD")
+    toys_eur = ledger.open_account(session, toys.id, "seller:wallet", "EUR")
+    fx.convert(session, AuditContext.system(), FxSettings(), idempotency_key="demo:fx:bright-toys",
+               source_account_id=toys_usd.id, target_account_id=toys_eur.id,
+               amount=Decimal("1500.00"), on=get_clock().now().date())
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

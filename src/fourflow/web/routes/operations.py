@@ -17,7 +17,7 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.ledger.channels.registry import payment_router
-from fourflow.ledger.service import get_account, payments, reconciliation
+from fourflow.ledger.service import fx, get_account, payments, reconciliation
 from fourflow.web.forms import attempt
 from fourflow.web.templating import render
 
@@ -33,6 +33,7 @@ def operations(request: Request, session: Db, principal: Operator) -> Response:
         "banks": reconciliation.bank_accounts_overview(session),
         "channels": payments.channel_health(session, payment_router()),
         "payments": payments.recent_payments(session, PageRequest(page=1, page_size=20), None),
+        "exposure": fx.exposure(session),
     }, active="operations")
 
 
