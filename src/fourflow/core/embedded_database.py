@@ -6,8 +6,11 @@ in the checkout, so ``make run`` works on a laptop with no database server insta
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +35,26 @@ def start_embedded_database(data_directory: Path, database_name: str) -> str:
 
     server = _servers.get(data_directory)
     if server is None:
-        # "stop": the server stops when the last process using it exits; data is kept.
-        server = get_server(str(data_directory), cleanup_mode="stop")
+        # Several processes (test workers, web workers) may start it at once: the package
+        # checks and creates the data directory without a lock, so take one around it.
+        with _exclusive(data_directory.parent / ".embedded-postgres.lock"):
+            data_directory.mkdir(exist_ok=True)
+            # "stop": the server stops when the last process using it exits; data is kept.
+            server = get_server(str(data_directory), cleanup_mode="stop")
         _servers[data_directory] = server
     create_database_if_missing(server.get_uri(), database_name)
     uri: str = server.get_uri(database_name)
     return uri
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def create_database_if_missing(maintenance_url: str, database_name: str) -> None:
