@@ -177,6 +177,8 @@ def test_seller_pays_a_supplier_and_converts_from_the_funds_page(client: TestCli
         "beneficiary_country": "cn", "reference": "PO-77", "idempotency_key": "web-payout-1"})
     assert paid.status_code == 200
     assert "Payout of 1,200.00 requested" in paid.text
+    assert "Your payouts" in paid.text
+    assert "In progress" in paid.text
     assert demo.execute(text("SELECT state, amount FROM payments")).one() == ("requested", Decimal("1200.00"))
     too_much = client.post("/funds/conversions", data={
         "csrf_token": csrf, "source_account_id": wallet.group(1), "amount": "99999.00",

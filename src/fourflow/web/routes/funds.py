@@ -49,6 +49,8 @@ def _page(request: Request, session: Session, principal: Principal, *, account: 
     return render(request, "funds.html", {
         "balances": balances, "selected": selected, "movements": movements,
         "spendable": spendable, "forwards": _forwards(request, session, spendable),
+        "payouts": payments.recent_payments(session, PageRequest(page=1, page_size=10),
+                                            principal.organisation_id),
         "may_pay": principal.can(Permission.REQUEST_PAYOUT), "notice": notice, "error": error,
         "values": values or {}}, status_code=status_code, active="funds")
 
