@@ -164,7 +164,7 @@ def load_demo_ledger(session: Session) -> int:
     return created
 
 
-def _demo_statement(session: Session) -> bytes:
+def _demo_statement() -> bytes:
     """Today's MT940 statement of the harbour-bank account: the money the ledger booked,
     plus a bank charge the ledger does not know yet (a break for operations)."""
     today = get_clock().now().date().strftime("%y%m%d")
@@ -213,7 +213,7 @@ def load_demo_operations(session: Session) -> None:
         amount=Decimal("1200.00"), currency="USD", beneficiary_name="Dongguan Precision Moulds Ltd.",
         beneficiary_account="CN4501230000001234", beneficiary_country="CN", reference="PO-2026-0412"))
     bank = ledger.open_account(session, platform.id, "platform:bank", "USD", subject="harbour-bank")
-    reconciliation.import_statement(session, AuditContext.system(), bank.id, _demo_statement(session))
+    reconciliation.import_statement(session, AuditContext.system(), bank.id, _demo_statement())
     # Bright Toys keeps part of its payout in euros for its German suppliers.
     toys = identity.organisation_by_slug(session, "bright-toys")
     assert toys is not None

@@ -51,6 +51,11 @@ def _to_decimal(amount: Any) -> Decimal:
     return value
 
 
+def parse_amount(text: str) -> Decimal:
+    """An amount typed by a person: digit-grouping commas and spaces are allowed."""
+    return _to_decimal(text.replace(",", "").strip())
+
+
 class CurrencyMismatch(TypeError):
     """Arithmetic across currencies needs an explicit FX conversion."""
 

@@ -181,7 +181,7 @@ def convert_currency(request: Request, session: Db, data: ConversionIn, principa
                         source_account_id=data.source_account_id,
                         target_account_id=data.target_account_id, amount=data.amount,
                         on=get_clock().now().date())
-    return ConversionOut(**{name: getattr(result, name) for name in ConversionOut.model_fields})
+    return ConversionOut.model_validate(result)
 
 
 @router.get("/fx/forward", response_model=ForwardQuoteOut)
@@ -191,7 +191,7 @@ def forward(request: Request, session: Db, principal: Reader,
     """A hedging reference: the forward rate by covered interest parity."""
     result = fx.forward_quote(session, request_settings(request).fx, base.upper(), quote.upper(),
                               days, on or get_clock().now().date())
-    return ForwardQuoteOut(**{name: getattr(result, name) for name in ForwardQuoteOut.model_fields})
+    return ForwardQuoteOut.model_validate(result)
 
 
 @router.get("/fx/exposure", response_model=dict[str, Decimal])

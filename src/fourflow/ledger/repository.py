@@ -179,6 +179,10 @@ def payment_by_key(session: Session, key: str) -> Payment | None:
     return session.execute(select(Payment).where(Payment.idempotency_key == key)).scalar_one_or_none()
 
 
+def payment_by_id(session: Session, payment_id: uuid.UUID) -> Payment | None:
+    return session.get(Payment, payment_id)
+
+
 def payment_for_update(session: Session, payment_id: uuid.UUID) -> Payment | None:
     """Row-locked: one worker at a time drives a payment forward."""
     return session.execute(select(Payment).where(Payment.id == payment_id).with_for_update()

@@ -167,6 +167,8 @@ class ConversionIn(Strict):
 
 
 class ConversionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     entry_id: uuid.UUID
     source_amount: Decimal
     source_currency: str
@@ -179,6 +181,8 @@ class ConversionOut(BaseModel):
 
 
 class ForwardQuoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     base: str
     quote: str
     spot: Decimal

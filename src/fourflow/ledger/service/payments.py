@@ -231,7 +231,7 @@ def settle_if_confirmed(session: Session, context: audit.AuditContext, router: P
 
 def payment(session: Session, payment_id: uuid.UUID,
             visible_to_organisation: uuid.UUID | None) -> Payment:
-    found = repository.payment_for_update(session, payment_id)
+    found = repository.payment_by_id(session, payment_id)
     if found is None or (visible_to_organisation is not None
                          and found.organisation_id != visible_to_organisation):
         raise PaymentNotFound()

@@ -4,7 +4,6 @@ conversions between currencies, with forward quotes for hedging."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,9 +12,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.clock import get_clock
-from fourflow.core.errors import FourflowError, ValidationFailed
+from fourflow.core.errors import FourflowError
 from fourflow.core.http import database_session, request_settings
 from fourflow.core.i18n import N_, current_language, translate
+from fourflow.core.money import parse_amount
 from fourflow.core.pagination import PageRequest
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
@@ -77,17 +77,6 @@ def funds(request: Request, session: Db, principal: Reader,
     return _page(request, session, principal, account=account, page=page)
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation as exc:
-        raise ValidationFailed(N_("{amount} is not a valid amount."), field="amount",
-                               amount=text) from exc
-    if not value.is_finite():
-        raise ValidationFailed(N_("{amount} is not a valid amount."), field="amount", amount=text)
-    return value
-
-
 @router.post("/funds/payouts")
 async def request_payout(request: Request, session: Db, principal: Payer) -> Response:
     form = await request.form()
@@ -100,7 +89,7 @@ async def request_payout(request: Request, session: Db, principal: Payer) -> Res
                                     principal.organisation_id)
         return payments.request_payout(session, principal.audit_context(), payments.PayoutRequest(
             idempotency_key=values["idempotency_key"] or f"web:{uuid.uuid4()}",
-            source_account_id=source.id, amount=_amount(values["amount"]), currency=source.currency,
+            source_account_id=source.id, amount=parse_amount(values["amount"]), currency=source.currency,
             beneficiary_name=values["beneficiary_name"], beneficiary_account=values["beneficiary_account"],
             beneficiary_country=values["beneficiary_country"].upper()[:2] or "CN",
             reference=values["reference"] or "—"))
@@ -124,7 +113,7 @@ async def convert(request: Request, session: Db, principal: Payer) -> Response:
         return fx.convert(session, principal.audit_context(), settings.fx,
                           idempotency_key=values["idempotency_key"] or f"web:{uuid.uuid4()}",
                           source_account_id=source.id, target_account_id=target.id,
-                          amount=_amount(values["amount"]), on=get_clock().now().date())
+                          amount=parse_amount(values["amount"]), on=get_clock().now().date())
 
     return await _after(request, session, principal, action, values,
                         N_("Converted {amount}."))
