@@ -52,6 +52,7 @@ def _page(request: Request, session: Session, principal: Principal, *, account: 
         "payouts": payments.recent_payments(session, PageRequest(page=1, page_size=10),
                                             principal.organisation_id),
         "may_pay": principal.can(Permission.REQUEST_PAYOUT), "notice": notice, "error": error,
+        "form_keys": {"payout": f"web:{uuid.uuid4()}", "conversion": f"web:{uuid.uuid4()}"},
         "values": values or {}}, status_code=status_code, active="funds")
 
 
