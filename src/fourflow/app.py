@@ -21,6 +21,7 @@ from fourflow.core.middleware import RequestContextMiddleware
 from fourflow.core.settings import Settings, get_settings
 from fourflow.identity.api import router as identity_router
 from fourflow.ledger.api import router as ledger_router
+from fourflow.tradedata.api import router as tradedata_router
 from fourflow.web import errors as web_errors
 from fourflow.web.health import router as health_router
 from fourflow.web.routes import routers as page_routers
@@ -61,6 +62,10 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+# Routes that take whole files; they stream them and have their own size limit.
+UPLOAD_PATHS = frozenset({"/api/v1/tradedata/uploads", "/trade-data/uploads"})
+
+
 def _json_error(status: int, code: str, detail: Any, headers: dict[str, str] | None = None
                 ) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
@@ -94,7 +99,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 404:
             return await fourflow_error(request, NotFound())
         if error.status_code == 413:
-            limit = request.app.state.settings.security.max_request_body_bytes
+            security = request.app.state.settings.security
+            limit = (security.max_upload_bytes if request.url.path in UPLOAD_PATHS
+                     else security.max_request_body_bytes)
             return await fourflow_error(request, RequestTooLarge(limit=limit))
         if error.status_code == 405:
             return _json_error(405, "method_not_allowed", translate(N_("This method is not allowed here.")))
@@ -130,12 +137,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.add_middleware(RequestContextMiddleware,
-                       max_body_bytes=settings.security.max_request_body_bytes)
+                       max_body_bytes=settings.security.max_request_body_bytes,
+                       max_upload_bytes=settings.security.max_upload_bytes, upload_paths=UPLOAD_PATHS)
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(identity_router)
     app.include_router(audit_router)
     app.include_router(ledger_router)
+    app.include_router(tradedata_router)
     for router in page_routers:
         app.include_router(router)
     mount_static(app)

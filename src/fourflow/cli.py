@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -97,6 +98,62 @@ def users_create(
     except FourflowError as error:
         typer.echo(error.localised(current_language()), err=True)
         raise typer.Exit(1) from None
+
+
+@app.command()
+def ingest(
+    seller: Annotated[str, typer.Option(help="The seller's short name (slug).")],
+    format: Annotated[str, typer.Option("--format", help="amazon-settlement, shopify-orders, … "
+                                        "(see `fourflow ingest --help`).")],
+    file: Annotated[str, typer.Argument(help="The file to ingest.")],
+    warehouse: Annotated[str | None, typer.Option(help="warehouse-stock: the warehouse.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="warehouse-stock: the report's day, YYYY-MM-DD.")] = None,
+) -> None:
+    """Ingest one trade-data file for a seller and print a JSON summary. All of the file is
+    stored, or (when any row has a problem) none of it; problems go to stderr, exit code 1."""
+    from fourflow.audit.service import AuditContext
+    from fourflow.core.errors import FourflowError
+    from fourflow.core.i18n import current_language
+    from fourflow.identity import service as identity
+    from fourflow.tradedata import service as tradedata
+    from fourflow.tradedata.connectors.registry import UploadOptions
+
+    settings = get_settings()
+    _url, database = _database(settings)
+    started = time.monotonic()
+
+    def progress(bytes_read: int, records: int) -> None:
+        typer.echo(f"… {records:,} rows, {bytes_read / 1_048_576:,.1f} MiB, "
+                   f"{time.monotonic() - started:,.1f} s", err=True)
+
+    try:
+        with open(file, "rb") as source, database.unit_of_work() as session:
+            found = identity.organisation_by_slug(session, seller)
+            if found is None or found.kind != "seller":
+                typer.echo(f"no seller with short name {seller!r}", err=True)
+                raise typer.Exit(1)
+            summary = tradedata.ingest(
+                session, AuditContext.system(), seller_organisation_id=found.id, format=format,
+                source=source, filename=os.path.basename(file), channel="cli",
+                secret=settings.security.secret_key.get_secret_value(), progress=progress,
+                options=UploadOptions(warehouse=warehouse,
+                                      as_of=date.fromisoformat(as_of) if as_of else None))
+    except tradedata.FileRejected as rejected:
+        detail = rejected.detail(current_language())
+        typer.echo(json.dumps({"format": format, "rows": rejected.rows, "inserted": 0, "duplicates": 0,
+                               "rejected": rejected.rejected, "batch_id": None}))
+        for problem in detail["problems"]:
+            typer.echo(f"line {problem['line']}, {problem['column']}: {problem['reason']}", err=True)
+        raise typer.Exit(1) from None
+    except FourflowError as error:
+        typer.echo(error.localised(current_language()), err=True)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        typer.echo(f"cannot read {file}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps({"format": summary.format, "rows": summary.rows, "inserted": summary.inserted,
+                           "updated": summary.updated, "duplicates": summary.duplicates,
+                           "rejected": summary.rejected, "batch_id": str(summary.batch_id)}))
 
 
 @sellers_app.command("list")

@@ -27,8 +27,9 @@ def test_http_basic_client_authentication(client: TestClient, demo: Session) -> 
     response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
                            auth=("demo-silkroad", DEMO_CLIENT_SECRET))
     assert response.status_code == 200
-    assert response.json()["scope"] == \
-        "ledger:read organisation:read organisation:users:read profile:read"
+    assert response.json()["scope"] == (
+        "ledger:read organisation:read organisation:users:read profile:read tradedata:read "
+        "tradedata:write")
 
 
 @pytest.mark.parametrize(("form", "status", "code"), [

@@ -22,7 +22,13 @@ OBJECTS_OF_SELLER_B = {
                   "WHERE o.slug = 'silkroad-home' AND a.code = 'seller:wallet'",
     "entry_id": "SELECT id FROM ledger_entries WHERE idempotency_key = 'demo:allocation:silkroad-home'",
     "payment_id": "SELECT id FROM payments WHERE idempotency_key = 'tenant-payout-silkroad'",
+    "batch_id": "SELECT b.id FROM trade_ingest_batches b JOIN organisations o "
+                "ON o.id = b.seller_organisation_id WHERE o.slug = 'silkroad-home'",
 }
+# A small valid upload, so seller B owns an ingest batch.
+ECB_RATES = (b"<gesmes:Envelope xmlns:gesmes='http://www.gesmes.org/xml/2002-08-01' "
+             b"xmlns='http://www.ecb.int/vocabulary/2002-08-01/eurofxref'><Cube><Cube time='2026-11-20'>"
+             b"<Cube currency='USD' rate='1.0500'/></Cube></Cube></gesmes:Envelope>")
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
                  "/api/v1/ledger/reconciliation/")
@@ -71,6 +77,9 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
         "amount": "100.00", "currency": "USD", "beneficiary_name": "Supplier",
         "beneficiary_account": "CN0001", "beneficiary_country": "CN", "reference": "PO-1"})
     assert payout.status_code == 201, payout.text
+    upload = client.post("/api/v1/tradedata/uploads", headers={"X-CSRF-Token": csrf},
+                         data={"format": "ecb-fx"}, files={"file": ("rates.xml", ECB_RATES, "text/xml")})
+    assert upload.status_code == 201, upload.text
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 

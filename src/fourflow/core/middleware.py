@@ -48,9 +48,14 @@ def _cookie(scope: Scope, name: str) -> str | None:
 class RequestContextMiddleware:
     """Gives every request an id and a language, and refuses oversize bodies early."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int | None = None,
+                 upload_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # File uploads (trade data) stream to a spooled file and are parsed as a stream, so they
+        # get their own, larger limit; every other route keeps the small one.
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,9 +78,10 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        limit = self.max_upload_bytes if scope["path"] in self.upload_paths else self.max_body_bytes
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(send_with_headers, language)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(send_with_headers, language, limit)
             return
         received = 0
 
@@ -84,7 +90,7 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     # An HTTPException passes through FastAPI's body parsing unchanged (any
                     # other error there becomes a generic 400); the app renders it as 413.
                     raise HTTPException(status_code=413)
@@ -92,8 +98,8 @@ class RequestContextMiddleware:
 
         await self.app(scope, limited_receive, send_with_headers)
 
-    async def _too_large(self, send: Send, language: Any) -> None:
-        error = RequestTooLarge(limit=self.max_body_bytes)
+    async def _too_large(self, send: Send, language: Any, limit: int) -> None:
+        error = RequestTooLarge(limit=limit)
         body = json.dumps({"error": error.code, "detail": error.localised(language)},
                           ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": error.http_status,

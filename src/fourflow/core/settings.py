@@ -41,6 +41,7 @@ class SecuritySettings(BaseModel):
     lockout_minutes: int = 15
     invitation_lifetime_hours: int = 72
     max_request_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 512 * 1_048_576
 
 
 class MailSettings(BaseModel):

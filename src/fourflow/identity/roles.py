@@ -45,6 +45,10 @@ class Permission(StrEnum):
     REQUEST_PAYOUT = "ledger:payouts:request"
     SEE_CHANNELS = "platform:channels:read"
     RECONCILE = "platform:reconciliation:manage"
+    READ_TRADE_DATA = "tradedata:read"
+    UPLOAD_TRADE_DATA = "tradedata:upload"
+    # Buyers' names, e-mails, phones and addresses (F8 classification); others see them masked.
+    SEE_BUYER_PERSONAL_DATA = "tradedata:personal_data:read"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -88,24 +92,26 @@ ROLES_BY_KIND: dict[OrganisationKind, frozenset[Role]] = {
 }
 
 _EVERYONE = frozenset({Permission.READ_PROFILE, Permission.READ_OWN_ORGANISATION,
-                       Permission.READ_OWN_USERS, Permission.READ_LEDGER})
+                       Permission.READ_OWN_USERS, Permission.READ_LEDGER, Permission.READ_TRADE_DATA})
 _PLATFORM_STAFF = _EVERYONE | {Permission.READ_ALL_ORGANISATIONS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SELLER_ADMIN: _EVERYONE | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_API_CLIENTS,
-                                    Permission.REQUEST_PAYOUT},
-    Role.SELLER_FINANCE: _EVERYONE | {Permission.REQUEST_PAYOUT},
+                                    Permission.REQUEST_PAYOUT, Permission.UPLOAD_TRADE_DATA,
+                                    Permission.SEE_BUYER_PERSONAL_DATA},
+    Role.SELLER_FINANCE: _EVERYONE | {Permission.REQUEST_PAYOUT, Permission.UPLOAD_TRADE_DATA},
     Role.FUNDER_ANALYST: _EVERYONE,
     Role.INVESTOR_VIEWER: _EVERYONE,
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
     Role.RISK_OFFICER: _PLATFORM_STAFF,
-    Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
+    Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG,
+                                                Permission.SEE_BUYER_PERSONAL_DATA},
     Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS,
-                                        Permission.RECONCILE},
+                                        Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
        Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY,
-       Permission.SEE_CHANNELS, Permission.RECONCILE},
+       Permission.SEE_CHANNELS, Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA},
     Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
 }
 
@@ -117,6 +123,8 @@ class Scope(StrEnum):
     ORGANISATION_READ = "organisation:read"
     USERS_READ = "organisation:users:read"
     LEDGER_READ = "ledger:read"
+    TRADEDATA_READ = "tradedata:read"
+    TRADEDATA_WRITE = "tradedata:write"
 
 
 SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
@@ -124,6 +132,8 @@ SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
     Scope.ORGANISATION_READ: frozenset({Permission.READ_OWN_ORGANISATION}),
     Scope.USERS_READ: frozenset({Permission.READ_OWN_USERS}),
     Scope.LEDGER_READ: frozenset({Permission.READ_LEDGER}),
+    Scope.TRADEDATA_READ: frozenset({Permission.READ_TRADE_DATA}),
+    Scope.TRADEDATA_WRITE: frozenset({Permission.UPLOAD_TRADE_DATA}),
 }
 
 SCOPE_LABELS: dict[Scope, str] = {
@@ -131,6 +141,8 @@ SCOPE_LABELS: dict[Scope, str] = {
     Scope.ORGANISATION_READ: N_("Read the organisation"),
     Scope.USERS_READ: N_("Read the organisation's users"),
     Scope.LEDGER_READ: N_("Read the organisation's accounts and balances"),
+    Scope.TRADEDATA_READ: N_("Read the organisation's trade data"),
+    Scope.TRADEDATA_WRITE: N_("Send trade data (uploads and the push API)"),
 }
 
 

@@ -138,8 +138,7 @@ def read_delimited(source: BinaryIO, *, delimiter: str, required: Iterable[str],
     when the file ends inside a quoted field. Line numbers are physical lines in the file, so a
     seller can find them in a text editor. Leading lines before ``header_line`` are skipped.
     """
-    decoded = decode(source, encoding)
-    lines = _NumberedLines(decoded.text)
+    lines = _NumberedLines(source, encoding)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         for _ in range(header_line - 1):
@@ -164,8 +163,8 @@ def read_delimited(source: BinaryIO, *, delimiter: str, required: Iterable[str],
                 continue
             yield line, dict(zip(columns, fields, strict=True))
     except UnicodeDecodeError:
-        yield Problem(lines.line + 1, "file", N_("The file is not valid {encoding} text here."),
-                      {"encoding": decoded.encoding})
+        yield Problem(lines.line, "file", N_("The file is not valid {encoding} text here."),
+                      {"encoding": lines.encoding})
     except csv.Error as exc:
         yield Problem(lines.line, "file", N_("The file is cut off or badly quoted: {detail}."),
                       {"detail": str(exc)})
@@ -184,22 +183,27 @@ def _header_problem(line: int, columns: list[str], missing: list[str], delimiter
 
 
 class _NumberedLines:
-    """Iterates lines for csv while counting them (csv.reader.line_num counts records only
-    correctly for the reader itself; this also counts for the Problem after a decode error)."""
+    """Physical lines for csv, decoded one at a time so a decoding error names its own line.
+    Splitting bytes at LF before decoding is safe in every encoding accepted here: no UTF-8,
+    Windows-1252 or GB18030 multi-byte character contains the byte 0x0A."""
 
-    def __init__(self, text: io.TextIOBase) -> None:
-        self._text = text
+    def __init__(self, source: BinaryIO, encoding: str | None) -> None:
+        self._source = source if isinstance(source, io.BufferedReader) else io.BufferedReader(
+            _RawAdapter(source), buffer_size=SNIFF_BYTES)
+        self.encoding = encoding or detect_encoding(self._source.peek(SNIFF_BYTES)[:SNIFF_BYTES])
         self.line = 0
 
     def __iter__(self) -> _NumberedLines:
         return self
 
     def __next__(self) -> str:
-        line = self._text.readline()
-        if not line:
+        raw = self._source.readline()
+        if not raw:
             raise StopIteration
         self.line += 1
-        return line
+        if self.line == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        return raw.decode("utf-8" if self.encoding == "utf-8-sig" else self.encoding)
 
 
 # --- JSON -----------------------------------------------------------------------------------

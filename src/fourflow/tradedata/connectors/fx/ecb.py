@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from fourflow.core.errors import ValidationFailed
 from fourflow.core.i18n import N_
+from fourflow.tradedata.records import FxRate, Problem, TradeRecord
 
 
 class RatesFileMalformed(ValidationFailed):
@@ -87,3 +88,13 @@ class _GuardedReader:
                 raise RatesFileMalformed(field="file", position="<!DOCTYPE>",
                                          reason="DOCTYPE and ENTITY declarations are not accepted")
         return chunk
+
+
+def parse_ecb_fx(source: BinaryIO) -> Iterator[TradeRecord | Problem]:
+    """The rates as canonical records for the ingest pipeline; a malformed file is one Problem."""
+    try:
+        for index, rate in enumerate(parse_ecb_rates(source), start=1):
+            yield FxRate(rate.rate_date, "EUR", rate.currency, rate.rate, index)
+    except RatesFileMalformed as malformed:
+        params = {key: str(value) for key, value in malformed.params.items()}
+        yield Problem(1, "file", malformed.message, params)

@@ -1,0 +1,75 @@
+"""Trade-data API: uploads of the four flows' files, batches, formats."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from fourflow.core.http import database_session, request_settings
+from fourflow.core.i18n import translate
+from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.identity.dependencies import require
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import Permission
+from fourflow.tradedata import service
+from fourflow.tradedata.connectors.registry import CONNECTORS, UploadOptions
+from fourflow.tradedata.schemas import BatchOut, FormatOut, IngestSummaryOut
+from fourflow.tradedata.service import batches
+from fourflow.tradedata.service.sellers import seller_in_scope, upload_target
+
+router = APIRouter(prefix="/api/v1/tradedata", tags=["trade data"])
+Db = Annotated[Session, Depends(database_session, scope="function")]
+Reader = Annotated[Principal, Depends(require(Permission.READ_TRADE_DATA))]
+Uploader = Annotated[Principal, Depends(require(Permission.UPLOAD_TRADE_DATA))]
+
+
+@router.get("/formats", response_model=list[FormatOut])
+def list_formats(principal: Reader) -> list[FormatOut]:
+    return [FormatOut(format=connector.format, label=translate(connector.label),
+                      extensions=connector.extensions) for connector in CONNECTORS.values()]
+
+
+@router.post("/uploads", response_model=IngestSummaryOut, status_code=201)
+async def upload(request: Request, session: Db, principal: Uploader,
+                 file: Annotated[UploadFile, File(description="The file, in the named format")],
+                 format: Annotated[str, Form(description="amazon-settlement, shopify-orders, …")],
+                 seller_id: Annotated[uuid.UUID | None, Form(
+                     description="Platform staff: the seller the file belongs to")] = None,
+                 warehouse: Annotated[str | None, Form(
+                     description="warehouse-stock: the warehouse the report is of", max_length=64)] = None,
+                 as_of: Annotated[date | None, Form(
+                     description="warehouse-stock: the day the report shows (default today)")] = None,
+                 ) -> IngestSummaryOut:
+    """Ingest one file for a seller: all of it, or (with every problem listed) nothing."""
+    secret = request_settings(request).security.secret_key.get_secret_value()
+
+    def run() -> service.IngestSummary:
+        seller = upload_target(session, principal, seller_id)
+        return service.ingest(session, principal.audit_context(), seller_organisation_id=seller,
+                              format=format, source=file.file, filename=file.filename, channel="api",
+                              secret=secret, options=UploadOptions(warehouse=warehouse, as_of=as_of),
+                              uploaded_by_user_id=(principal.actor_id if principal.actor_type == "user"
+                                                   else None))
+
+    summary = await run_in_threadpool(run)
+    return IngestSummaryOut(format=summary.format, rows=summary.rows, inserted=summary.inserted,
+                            updated=summary.updated, duplicates=summary.duplicates,
+                            rejected=summary.rejected, batch_id=summary.batch_id, tables=summary.tables)
+
+
+@router.get("/batches", response_model=PageOut[BatchOut])
+def list_batches(session: Db, principal: Reader, page: int = Query(1, ge=1),
+                 page_size: int = Query(25, ge=1, le=200)) -> PageOut[BatchOut]:
+    found = batches.list_batches(session, seller_in_scope(principal),
+                                 PageRequest(page=page, page_size=page_size))
+    return PageOut.of(found.map(BatchOut.model_validate))
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut)
+def get_batch(session: Db, principal: Reader, batch_id: uuid.UUID) -> BatchOut:
+    return BatchOut.model_validate(batches.get_batch(session, batch_id, seller_in_scope(principal)))

@@ -1,0 +1,1 @@
+"""Customs export declaration connectors."""

@@ -1,0 +1,1 @@
+"""Carrier tracking connectors (AfterShip)."""
