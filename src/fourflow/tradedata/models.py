@@ -320,3 +320,19 @@ class FigureSource(Base):
     source_table: Mapped[str] = mapped_column(String(48), primary_key=True)
     row_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trade_ingest_batches.id"), index=True)
+
+
+class SellerDevice(UUIDPrimaryKey, Base):
+    """A device and network address a seller's people used (sign-in, application): shared
+    devices across sellers are one of the signals a fraud ring leaves (F12, F16)."""
+
+    __tablename__ = "trade_seller_devices"
+    __table_args__ = (UniqueConstraint("seller_organisation_id", "device_fingerprint", "ip_address"),
+                      Index("ix_trade_seller_devices_fingerprint", "device_fingerprint"))
+
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    device_fingerprint: Mapped[str] = mapped_column(String(64))
+    ip_address: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
