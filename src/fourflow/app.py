@@ -63,7 +63,7 @@ def _wants_json(request: Request) -> bool:
 
 
 # Routes that take whole files; they stream them and have their own size limit.
-UPLOAD_PATHS = frozenset({"/api/v1/tradedata/uploads", "/trade-data/uploads"})
+UPLOAD_PATHS = frozenset({"/api/v1/tradedata/uploads", "/api/v1/tradedata/push", "/trade-data/uploads"})
 
 
 def _json_error(status: int, code: str, detail: Any, headers: dict[str, str] | None = None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.tradedata import service
+from fourflow.tradedata.connectors.push.batch import push_schema
 from fourflow.tradedata.connectors.registry import CONNECTORS, UploadOptions
 from fourflow.tradedata.schemas import BatchOut, FormatOut, IngestSummaryOut
 from fourflow.tradedata.service import batches
@@ -56,10 +58,37 @@ async def upload(request: Request, session: Db, principal: Uploader,
                               uploaded_by_user_id=(principal.actor_id if principal.actor_type == "user"
                                                    else None))
 
-    summary = await run_in_threadpool(run)
+    return _summary_out(await run_in_threadpool(run))
+
+
+def _summary_out(summary: service.IngestSummary) -> IngestSummaryOut:
     return IngestSummaryOut(format=summary.format, rows=summary.rows, inserted=summary.inserted,
                             updated=summary.updated, duplicates=summary.duplicates,
                             rejected=summary.rejected, batch_id=summary.batch_id, tables=summary.tables)
+
+
+@router.post("/push", response_model=IngestSummaryOut, status_code=201)
+async def push(request: Request, session: Db, principal: Uploader) -> IngestSummaryOut:
+    """A JSON batch from an ERP, WMS or CRM: orders, stock, shipments, returns and reviews. The
+    body follows the schema at GET /api/v1/tradedata/push/schema; like a file, all of it is
+    stored or (with every problem listed) none, and re-sending it stores nothing twice."""
+    body = await request.body()
+    secret = request_settings(request).security.secret_key.get_secret_value()
+
+    def run() -> service.IngestSummary:
+        seller = upload_target(session, principal, None)
+        return service.ingest(session, principal.audit_context(), seller_organisation_id=seller,
+                              format="push-json", source=io.BytesIO(body), filename=None, channel="push",
+                              secret=secret, uploaded_by_user_id=(principal.actor_id if principal.actor_type
+                                                                  == "user" else None))
+
+    return _summary_out(await run_in_threadpool(run))
+
+
+@router.get("/push/schema")
+def push_batch_schema() -> dict[str, Any]:
+    """The published JSON Schema of a push batch."""
+    return push_schema()
 
 
 @router.get("/batches", response_model=PageOut[BatchOut])

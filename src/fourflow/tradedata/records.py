@@ -175,6 +175,28 @@ class CustomsDeclaration:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductReturn:
+    marketplace: str
+    return_id: str
+    order_id: str
+    sku: str | None
+    quantity: int
+    returned_at: datetime
+    reason: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerReview:
+    marketplace: str
+    review_id: str
+    sku: str | None
+    rating: int                # 1..5 stars
+    reviewed_at: datetime
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class FxRate:
     rate_date: date
     base_currency: str
@@ -184,7 +206,7 @@ class FxRate:
 
 
 TradeRecord = (Settlement | SettlementLine | Order | TrackingEvent | StockSnapshot | StockMovement
-               | CustomsDeclaration | FxRate)
+               | CustomsDeclaration | ProductReturn | CustomerReview | FxRate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from fourflow.tradedata.connectors.base import ConnectorOutput
 from fourflow.tradedata.connectors.customs.declarations import parse_customs_declarations
 from fourflow.tradedata.connectors.fx.ecb import parse_ecb_fx
 from fourflow.tradedata.connectors.logistics.tracking import parse_tracking_events
+from fourflow.tradedata.connectors.push.batch import parse_push_batch
 from fourflow.tradedata.connectors.shopify.orders import parse_shopify_orders
 from fourflow.tradedata.connectors.shopify.payouts import parse_shopify_payouts
 from fourflow.tradedata.connectors.warehouse.stock import (
@@ -68,6 +69,8 @@ CONNECTORS: dict[str, Connector] = {connector.format: connector for connector in
               N_("Warehouse stock movements (JSON)"), ".json"),
     Connector("customs-json", _plain(parse_customs_declarations), N_("Customs export declarations (JSON)"),
               ".json"),
+    Connector("push-json", _plain(parse_push_batch),
+              N_("Push batch from an ERP, WMS or CRM (JSON, published schema)"), ".json"),
     Connector("ecb-fx", _plain(parse_ecb_fx), N_("ECB euro reference rates (XML)"), ".xml"),
 )}
 

@@ -20,10 +20,12 @@ from fourflow.tradedata import repository
 from fourflow.tradedata.connectors.registry import CONNECTORS, Connector, UploadOptions, connector_for
 from fourflow.tradedata.models import IngestBatch
 from fourflow.tradedata.records import (
+    CustomerReview,
     CustomsDeclaration,
     FxRate,
     Order,
     Problem,
+    ProductReturn,
     Settlement,
     SettlementLine,
     StockMovement,
@@ -63,6 +65,12 @@ CUSTOMS_DECLARATIONS = TableLoad("trade_customs_declarations", (
     "declaration_id", "declared_at", "status", "hs_code", "description", "quantity", "unit", "currency",
     "declared_value", "origin_country", "destination_country", "port_of_loading", "port_of_discharge",
     "reference"), key=("declaration_id",))
+
+RETURNS = TableLoad("trade_returns", (
+    "marketplace", "return_id", "order_id", "sku", "quantity", "returned_at", "reason"),
+    key=("marketplace", "return_id"))
+REVIEWS = TableLoad("trade_reviews", ("marketplace", "review_id", "sku", "rating", "reviewed_at"),
+                    key=("marketplace", "review_id"))
 
 
 class UnknownFormat(ValidationFailed):
@@ -246,6 +254,13 @@ class _Stager:
                 record.description, record.quantity, record.unit, record.declared_value.currency,
                 record.declared_value.amount, record.origin_country, record.destination_country,
                 record.port_of_loading, record.port_of_discharge, record.reference))
+        elif isinstance(record, ProductReturn):
+            self._table(RETURNS).add(record.line, (
+                record.marketplace, record.return_id, record.order_id, record.sku, record.quantity,
+                record.returned_at, record.reason and record.reason[:100]))
+        elif isinstance(record, CustomerReview):
+            self._table(REVIEWS).add(record.line, (
+                record.marketplace, record.review_id, record.sku, record.rating, record.reviewed_at))
         elif isinstance(record, FxRate):
             # Reference rates are the platform's, not the seller's: the shared rates table.
             self._rates.append({"id": uuid.uuid4(), "source": "ECB", "base_currency": record.base_currency,
