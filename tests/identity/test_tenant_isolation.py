@@ -1,6 +1,7 @@
 """Walks every API route that takes an id and proves a seller cannot reach another
 seller's objects: each answers 404 and changes nothing."""
 
+import json
 import re
 import uuid
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.tradedata.service import figures
 from tests.helpers import count, sign_in
 
 # Every path parameter an API route may take, and how to find seller B's object for it.
@@ -23,12 +25,19 @@ OBJECTS_OF_SELLER_B = {
     "entry_id": "SELECT id FROM ledger_entries WHERE idempotency_key = 'demo:allocation:silkroad-home'",
     "payment_id": "SELECT id FROM payments WHERE idempotency_key = 'tenant-payout-silkroad'",
     "batch_id": "SELECT b.id FROM trade_ingest_batches b JOIN organisations o "
-                "ON o.id = b.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+                "ON o.id = b.seller_organisation_id WHERE o.slug = 'silkroad-home' LIMIT 1",
+    "figure_id": "SELECT f.id FROM trade_figures f JOIN organisations o "
+                 "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home' LIMIT 1",
 }
 # A small valid upload, so seller B owns an ingest batch.
 ECB_RATES = (b"<gesmes:Envelope xmlns:gesmes='http://www.gesmes.org/xml/2002-08-01' "
              b"xmlns='http://www.ecb.int/vocabulary/2002-08-01/eurofxref'><Cube><Cube time='2026-11-20'>"
              b"<Cube currency='USD' rate='1.0500'/></Cube></Cube></gesmes:Envelope>")
+SHOPIFY_CHARGE = json.dumps({"transactions": [{
+    "id": 1, "type": "charge", "test": False, "payout_id": 5, "payout_status": "paid", "currency": "USD",
+    "amount": "10.00", "fee": "0.50", "net": "9.50", "source_id": 1, "source_type": "charge",
+    "source_order_id": 7, "source_order_transaction_id": 8,
+    "processed_at": "2026-11-01T10:00:00Z"}]}).encode()
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
                  "/api/v1/ledger/reconciliation/")
@@ -80,6 +89,11 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
     upload = client.post("/api/v1/tradedata/uploads", headers={"X-CSRF-Token": csrf},
                          data={"format": "ecb-fx"}, files={"file": ("rates.xml", ECB_RATES, "text/xml")})
     assert upload.status_code == 201, upload.text
+    sales = client.post("/api/v1/tradedata/uploads", headers={"X-CSRF-Token": csrf},
+                        data={"format": "shopify-payouts"},
+                        files={"file": ("transactions.json", SHOPIFY_CHARGE, "application/json")})
+    assert sales.status_code == 201, sales.text
+    figures.recompute(demo, uuid.UUID(str(organisation)))
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 

@@ -20,8 +20,19 @@ from fourflow.identity.roles import Permission
 from fourflow.tradedata import service
 from fourflow.tradedata.connectors.push.batch import push_schema
 from fourflow.tradedata.connectors.registry import CONNECTORS, UploadOptions
-from fourflow.tradedata.schemas import BatchOut, FormatOut, IngestSummaryOut
-from fourflow.tradedata.service import batches
+from fourflow.tradedata.schemas import (
+    BatchDetailOut,
+    BatchOut,
+    FigureOut,
+    FormatOut,
+    IngestSummaryOut,
+    LineageBatchOut,
+    LineageOut,
+    OverviewOut,
+    QualityCheckOut,
+    SourceLineOut,
+)
+from fourflow.tradedata.service import batches, figures, overview, quality
 from fourflow.tradedata.service.sellers import seller_in_scope, upload_target
 
 router = APIRouter(prefix="/api/v1/tradedata", tags=["trade data"])
@@ -99,6 +110,50 @@ def list_batches(session: Db, principal: Reader, page: int = Query(1, ge=1),
     return PageOut.of(found.map(BatchOut.model_validate))
 
 
-@router.get("/batches/{batch_id}", response_model=BatchOut)
-def get_batch(session: Db, principal: Reader, batch_id: uuid.UUID) -> BatchOut:
-    return BatchOut.model_validate(batches.get_batch(session, batch_id, seller_in_scope(principal)))
+@router.get("/batches/{batch_id}", response_model=BatchDetailOut)
+def get_batch(session: Db, principal: Reader, batch_id: uuid.UUID) -> BatchDetailOut:
+    """An upload and the quality measured on it."""
+    batch = batches.get_batch(session, batch_id, seller_in_scope(principal))
+    return BatchDetailOut(**BatchOut.model_validate(batch).model_dump(),
+                          quality=[QualityCheckOut.model_validate(check)
+                                   for check in quality.batch_checks(session, batch.id)])
+
+
+@router.get("/quality", response_model=list[QualityCheckOut])
+def latest_quality(session: Db, principal: Reader, failed_only: bool = False) -> list[QualityCheckOut]:
+    """The newest score of each check per seller and source; ``failed_only`` lists the alerts."""
+    return [QualityCheckOut.model_validate(check)
+            for check in quality.latest_checks(session, seller_in_scope(principal), failed_only=failed_only)]
+
+
+@router.get("/figures", response_model=PageOut[FigureOut])
+def list_figures(session: Db, principal: Reader, name: str | None = None, page: int = Query(1, ge=1),
+                 page_size: int = Query(25, ge=1, le=200)) -> PageOut[FigureOut]:
+    found = figures.list_figures(session, seller_in_scope(principal), name,
+                                 PageRequest(page=page, page_size=page_size))
+    return PageOut.of(found.map(FigureOut.model_validate))
+
+
+@router.get("/figures/{figure_id}/lineage", response_model=LineageOut)
+def figure_lineage(session: Db, principal: Reader, figure_id: uuid.UUID, page: int = Query(1, ge=1),
+                   page_size: int = Query(50, ge=1, le=200)) -> LineageOut:
+    """How a figure was made: the transformation and version, the batches and rows it read."""
+    found = figures.lineage(session, figure_id, seller_in_scope(principal),
+                            PageRequest(page=page, page_size=page_size))
+    return LineageOut(
+        figure=FigureOut.model_validate(found.figure), transformation=found.figure.transformation,
+        rule=translate(found.transformation.description),
+        batches=[LineageBatchOut(batch=BatchOut.model_validate(batch), rows_used=rows)
+                 for batch, rows in found.batches],
+        rows=PageOut.of(found.rows.map(SourceLineOut.model_validate)))
+
+
+@router.get("/overview", response_model=OverviewOut)
+def get_overview(session: Db, principal: Reader,
+                 seller_id: Annotated[uuid.UUID | None, Query(
+                     description="Platform staff: the seller to show")] = None,
+                 months: Annotated[int, Query(ge=1, le=60)] = 12) -> OverviewOut:
+    """Month by month sales, refunds, fees, payouts, orders, on-time delivery and customs holds,
+    and stock by warehouse, in the seller's main currency."""
+    seller = overview.overview_target(session, principal, seller_id)
+    return OverviewOut.model_validate(overview.seller_overview(session, seller, months=months))

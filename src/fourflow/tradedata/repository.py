@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
-from fourflow.tradedata.models import FxReferenceRate, IngestBatch, Store
+from fourflow.tradedata.models import (
+    DerivedFigure,
+    FigureSource,
+    FxReferenceRate,
+    IngestBatch,
+    QualityCheck,
+    SettlementLine,
+    Store,
+)
 
 
 def insert_rates(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -179,3 +188,391 @@ def get_batch(session: Session, batch_id: uuid.UUID, seller_organisation_id: uui
     if seller_organisation_id is not None:
         statement = statement.where(IngestBatch.seller_organisation_id == seller_organisation_id)
     return session.execute(statement).scalar_one_or_none()
+
+
+# --- the seller's overview (service.overview): monthly figures over [start, end) -------------
+# Months are calendar months in UTC; every query is bound to one seller.
+
+
+def monthly_settlement_lines(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
+                             end: datetime, kinds: tuple[str, ...]) -> list[tuple[date, str, str, Decimal]]:
+    """(month, kind, currency, sum of amounts) of settlement lines of ``kinds``. A line without
+    its own posting time counts when its settlement was deposited (else when the period ended)."""
+    rows = session.execute(text("""
+        SELECT date_trunc('month', day)::date AS month, kind, currency, sum(amount) FROM (
+            SELECT line.kind, line.currency, line.amount,
+                   coalesce(line.posted_at, settlement.deposit_date, settlement.period_end)
+                       AT TIME ZONE 'UTC' AS day
+              FROM trade_settlement_lines line
+              LEFT JOIN trade_settlements settlement
+                ON settlement.seller_organisation_id = line.seller_organisation_id
+               AND settlement.marketplace = line.marketplace
+               AND settlement.settlement_id = line.settlement_id
+             WHERE line.seller_organisation_id = :seller AND line.kind = ANY(:kinds)
+        ) dated
+         WHERE day >= :start AND day < :end
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""),
+        {"seller": seller_organisation_id, "kinds": list(kinds), "start": _naive_utc(start),
+         "end": _naive_utc(end)}).all()
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def monthly_payouts(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
+                    end: datetime) -> list[tuple[date, str, Decimal]]:
+    """(month of deposit, currency, sum of settlement totals); undeposited settlements are not
+    payouts yet."""
+    rows = session.execute(text("""
+        SELECT date_trunc('month', deposit_date AT TIME ZONE 'UTC')::date, currency, sum(total)
+          FROM trade_settlements
+         WHERE seller_organisation_id = :seller AND deposit_date >= :start AND deposit_date < :end
+         GROUP BY 1, 2 ORDER BY 1, 2"""),
+        {"seller": seller_organisation_id, "start": start, "end": end}).all()
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def monthly_orders(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
+                   end: datetime) -> list[tuple[date, int]]:
+    """(month of purchase, orders), cancelled orders left out: they never became trade."""
+    rows = session.execute(text("""
+        SELECT date_trunc('month', purchased_at AT TIME ZONE 'UTC')::date, count(*)
+          FROM trade_orders
+         WHERE seller_organisation_id = :seller AND purchased_at >= :start AND purchased_at < :end
+           AND lower(status) NOT IN ('cancelled', 'canceled')
+         GROUP BY 1 ORDER BY 1"""),
+        {"seller": seller_organisation_id, "start": start, "end": end}).all()
+    return [(row[0], int(row[1])) for row in rows]
+
+
+def monthly_deliveries(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
+                       end: datetime, *, on_time_days: int, as_of: datetime
+                       ) -> list[tuple[date, int, int]]:
+    """(month of a shipment's first event, shipments decided, shipments on time). A shipment is
+    one carrier + tracking number. It is on time when delivered within ``on_time_days`` of its
+    first event; late when delivered later or not delivered ``on_time_days`` after its first
+    event (as of ``as_of``); still open — and not counted — otherwise."""
+    rows = session.execute(text("""
+        WITH shipments AS (
+            SELECT min(event_at) AS first_at,
+                   -- Delivered to a buyer, or (inbound freight) into a known warehouse.
+                   min(event_at) FILTER (WHERE status IN ('delivered', 'arrived_at_warehouse'))
+                       AS delivered_at
+              FROM trade_tracking_events
+             WHERE seller_organisation_id = :seller
+             GROUP BY carrier, tracking_number)
+        SELECT date_trunc('month', first_at AT TIME ZONE 'UTC')::date,
+               count(*) FILTER (WHERE delivered_at IS NOT NULL OR first_at + :window <= :as_of),
+               count(*) FILTER (WHERE delivered_at <= first_at + :window)
+          FROM shipments
+         WHERE first_at >= :start AND first_at < :end
+         GROUP BY 1 ORDER BY 1"""),
+        {"seller": seller_organisation_id, "start": start, "end": end, "as_of": as_of,
+         "window": timedelta(days=on_time_days)}).all()
+    return [(row[0], int(row[1]), int(row[2])) for row in rows]
+
+
+def monthly_customs_holds(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
+                          end: datetime, statuses: tuple[str, ...]) -> list[tuple[date, int]]:
+    """(month declared, declarations whose status is one of ``statuses``)."""
+    rows = session.execute(text("""
+        SELECT date_trunc('month', declared_at AT TIME ZONE 'UTC')::date, count(*)
+          FROM trade_customs_declarations
+         WHERE seller_organisation_id = :seller AND declared_at >= :start AND declared_at < :end
+           AND status = ANY(:statuses)
+         GROUP BY 1 ORDER BY 1"""),
+        {"seller": seller_organisation_id, "start": start, "end": end,
+         "statuses": list(statuses)}).all()
+    return [(row[0], int(row[1])) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    warehouse: str
+    sku: str
+    snapshot_date: date
+    on_hand: int
+    pledged: int
+    locked: int
+    unit_cost_currency: str | None
+    unit_cost: Decimal | None
+
+
+def latest_stock(session: Session, seller_organisation_id: uuid.UUID, on: date) -> list[StockRow]:
+    """Each warehouse's SKUs as their newest snapshot on or before ``on`` shows them."""
+    rows = session.execute(text("""
+        SELECT DISTINCT ON (warehouse, sku) warehouse, sku, snapshot_date, on_hand, pledged, locked,
+               unit_cost_currency, unit_cost
+          FROM trade_stock_snapshots
+         WHERE seller_organisation_id = :seller AND snapshot_date <= :on
+         ORDER BY warehouse, sku, snapshot_date DESC"""),
+        {"seller": seller_organisation_id, "on": on}).all()
+    return [StockRow(*row) for row in rows]
+
+
+def sale_currencies(session: Session, seller_organisation_id: uuid.UUID) -> list[tuple[str, int]]:
+    """(currency, sale lines), most used first: how the seller mostly sells."""
+    rows = session.execute(text("""
+        SELECT currency, count(*) FROM trade_settlement_lines
+         WHERE seller_organisation_id = :seller AND kind = 'sale'
+         GROUP BY currency ORDER BY count(*) DESC, currency"""),
+        {"seller": seller_organisation_id}).all()
+    return [(row[0], int(row[1])) for row in rows]
+
+
+def store_currencies(session: Session, seller_organisation_id: uuid.UUID) -> list[str]:
+    """The currencies of the seller's stores, the first-opened store first."""
+    return list(session.execute(
+        select(Store.currency).where(Store.seller_organisation_id == seller_organisation_id)
+        .order_by(Store.first_seen_on.asc().nulls_last(), Store.marketplace)).scalars())
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    # ``timestamptz AT TIME ZONE 'UTC'`` is a plain timestamp; compare it with one.
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+# --- data quality (F8) ---------------------------------------------------------------------
+
+def settlement_sum_differences(session: Session, batch_id: uuid.UUID) -> list[tuple[str, str, Any, Any]]:
+    """(marketplace, settlement id, total, sum of its lines) for the batch's settlements; Amazon
+    and Shopify both promise that a settlement's lines add up to what was deposited."""
+    rows = session.execute(text("""
+        SELECT s.marketplace, s.settlement_id, s.total, coalesce(sum(l.amount), 0)
+          FROM trade_settlements s
+          LEFT JOIN trade_settlement_lines l
+            ON l.seller_organisation_id = s.seller_organisation_id AND l.settlement_id = s.settlement_id
+           AND l.kind <> 'transfer'
+         WHERE s.batch_id = :batch
+         GROUP BY s.marketplace, s.settlement_id, s.total ORDER BY s.settlement_id"""),
+        {"batch": batch_id}).all()
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def settlement_period_gaps(session: Session, seller_organisation_id: uuid.UUID) -> tuple[int, list[str]]:
+    """(settlements with a period, ids of those starting more than a day after the previous one
+    of the same marketplace ended): a gap is a settlement report the seller has not sent."""
+    rows = session.execute(text("""
+        SELECT settlement_id, period_start > lag(period_end) OVER w + interval '1 day' AS gap
+          FROM trade_settlements
+         WHERE seller_organisation_id = :seller AND period_start IS NOT NULL AND period_end IS NOT NULL
+        WINDOW w AS (PARTITION BY marketplace ORDER BY period_start)"""),
+        {"seller": seller_organisation_id}).all()
+    return len(rows), [row[0] for row in rows if row[1]]
+
+
+def unknown_order_references(session: Session, table: str, batch_id: uuid.UUID) -> tuple[int, int]:
+    """(rows of the batch naming an order, of which the order is unknown for the seller)."""
+    assert table in ("trade_settlement_lines", "trade_tracking_events", "trade_returns")
+    row = session.execute(text(f"""
+        SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+                   SELECT 1 FROM trade_orders o
+                    WHERE o.seller_organisation_id = r.seller_organisation_id AND o.order_id = r.order_id))
+          FROM {table} r WHERE r.batch_id = :batch AND r.order_id IS NOT NULL"""),  # noqa: S608 - fixed names
+        {"batch": batch_id}).one()
+    return int(row[0]), int(row[1])
+
+
+def missing_fields(session: Session, table: str, batch_id: uuid.UUID, condition: str) -> tuple[int, int]:
+    """(rows of the batch, rows failing ``condition``): completeness of fields the figures need."""
+    row = session.execute(text(
+        f"SELECT count(*), count(*) FILTER (WHERE NOT ({condition})) FROM {table} WHERE batch_id = :batch"  # noqa: S608
+    ), {"batch": batch_id}).one()
+    return int(row[0]), int(row[1])
+
+
+def newest_data_per_source(session: Session, seller_organisation_id: uuid.UUID) -> dict[str, Any]:
+    """When the newest row of each flow happened (not when it was uploaded)."""
+    row = session.execute(text("""
+        SELECT (SELECT max(posted_at) FROM trade_settlement_lines WHERE seller_organisation_id = :seller),
+               (SELECT max(deposit_date) FROM trade_settlements WHERE seller_organisation_id = :seller),
+               (SELECT max(purchased_at) FROM trade_orders WHERE seller_organisation_id = :seller),
+               (SELECT max(event_at) FROM trade_tracking_events WHERE seller_organisation_id = :seller),
+               (SELECT max(snapshot_date) FROM trade_stock_snapshots WHERE seller_organisation_id = :seller)
+    """), {"seller": seller_organisation_id}).one()
+    return {"settlement_lines": row[0], "payouts": row[1], "orders": row[2], "shipments": row[3],
+            "stock": row[4]}
+
+
+def add_quality_checks(session: Session, checks: list[dict[str, Any]]) -> None:
+    if checks:
+        session.execute(insert(QualityCheck), checks)
+
+
+def latest_quality_checks(session: Session, seller_organisation_id: uuid.UUID | None,
+                          *, failed_only: bool = False, limit: int = 200) -> list[QualityCheck]:
+    """The newest measurement of each (seller, source, check)."""
+    statement = select(QualityCheck).ext(distinct_on(
+        QualityCheck.seller_organisation_id, QualityCheck.source, QualityCheck.check_name)).order_by(
+        QualityCheck.seller_organisation_id, QualityCheck.source, QualityCheck.check_name,
+        QualityCheck.checked_at.desc())
+    if seller_organisation_id is not None:
+        statement = statement.where(QualityCheck.seller_organisation_id == seller_organisation_id)
+    latest = list(session.execute(statement).scalars())
+    if failed_only:
+        latest = [check for check in latest if not check.passed]
+    return latest[:limit]
+
+
+def batch_quality_checks(session: Session, batch_id: uuid.UUID) -> list[QualityCheck]:
+    return list(session.execute(select(QualityCheck).where(QualityCheck.batch_id == batch_id)
+                                .order_by(QualityCheck.dimension, QualityCheck.check_name)).scalars())
+
+
+# --- derived figures and lineage (F8) --------------------------------------------------------
+
+def recompute_settlement_figure(session: Session, *, seller_organisation_id: uuid.UUID, name: str,
+                                transformation: str, version: int, kinds: tuple[str, ...], value_sql: str,
+                                computed_at: Any) -> int:
+    """(Re)compute one monthly figure per currency from settlement lines of ``kinds``, keeping each
+    figure's id stable and replacing its sources, in three set-based statements. Returns figures."""
+    parameters = {"seller": seller_organisation_id, "name": name, "transformation": transformation,
+                  "version": version, "kinds": list(kinds), "now": computed_at}
+    session.execute(text("""
+        DELETE FROM trade_figure_sources WHERE figure_id IN (
+            SELECT id FROM trade_figures WHERE seller_organisation_id = :seller AND name = :name)"""),
+        parameters)
+    figures = session.execute(text(f"""
+        WITH source AS (
+            SELECT id, batch_id, kind, currency, amount, date_trunc('month', posted_at)::date AS period
+              FROM trade_settlement_lines
+             WHERE seller_organisation_id = :seller AND kind = ANY(:kinds) AND posted_at IS NOT NULL),
+        figures AS (
+            INSERT INTO trade_figures (id, seller_organisation_id, name, period_start, currency, value,
+                                       transformation, transformation_version, source_rows, computed_at)
+            SELECT gen_random_uuid(), :seller, :name, period, currency, {value_sql}, :transformation,
+                   :version, count(*), :now
+              FROM source GROUP BY period, currency
+            ON CONFLICT (seller_organisation_id, name, period_start, currency) DO UPDATE
+               SET value = EXCLUDED.value, transformation = EXCLUDED.transformation,
+                   transformation_version = EXCLUDED.transformation_version,
+                   source_rows = EXCLUDED.source_rows, computed_at = EXCLUDED.computed_at
+            RETURNING id, period_start, currency),
+        sources AS (
+            INSERT INTO trade_figure_sources (figure_id, source_table, row_id, batch_id)
+            SELECT f.id, 'trade_settlement_lines', s.id, s.batch_id
+              FROM source s JOIN figures f ON f.period_start = s.period AND f.currency = s.currency
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM figures), (SELECT count(*) FROM sources)"""),  # noqa: S608 - value_sql is ours
+        parameters).one()
+    # Months with no source rows left (all moved or reclassified) have no figure any more.
+    session.execute(text("""
+        DELETE FROM trade_figures WHERE seller_organisation_id = :seller AND name = :name
+           AND computed_at <> :now"""), parameters)
+    # The statements above changed rows behind the ORM's back.
+    session.expire_all()
+    return int(figures[0])
+
+
+def list_figures(session: Session, seller_organisation_id: uuid.UUID | None, name: str | None,
+                 request: PageRequest) -> Page[Any]:
+    statement = select(DerivedFigure)
+    if seller_organisation_id is not None:
+        statement = statement.where(DerivedFigure.seller_organisation_id == seller_organisation_id)
+    if name is not None:
+        statement = statement.where(DerivedFigure.name == name)
+    return fetch_page(session, statement, (DerivedFigure.period_start.desc(), DerivedFigure.name,
+                                           DerivedFigure.currency, DerivedFigure.id), request)
+
+
+def get_figure(session: Session, figure_id: uuid.UUID, seller_organisation_id: uuid.UUID | None
+               ) -> DerivedFigure | None:
+    statement = select(DerivedFigure).where(DerivedFigure.id == figure_id)
+    if seller_organisation_id is not None:
+        statement = statement.where(DerivedFigure.seller_organisation_id == seller_organisation_id)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def figure_batches(session: Session, figure_id: uuid.UUID) -> list[tuple[IngestBatch, int]]:
+    rows = session.execute(
+        select(IngestBatch, func.count()).join(FigureSource, FigureSource.batch_id == IngestBatch.id)
+        .where(FigureSource.figure_id == figure_id).group_by(IngestBatch.id)
+        .order_by(IngestBatch.created_at, IngestBatch.id)).all()
+    return [(row[0], int(row[1])) for row in rows]
+
+
+def figure_source_lines(session: Session, figure_id: uuid.UUID, request: PageRequest) -> Page[Any]:
+    statement = select(SettlementLine).join(FigureSource, (FigureSource.row_id == SettlementLine.id)
+                                            & (FigureSource.source_table == "trade_settlement_lines")
+                                            ).where(FigureSource.figure_id == figure_id)
+    return fetch_page(session, statement, (SettlementLine.posted_at, SettlementLine.id), request)
+
+
+# --- seller profiles: registry answers, bank accounts, devices (service/profiles.py) ----------
+# Appended while the head of this file was being edited elsewhere; these imports belong with
+# the ones at the top and can move there.
+from sqlalchemy import or_  # noqa: E402
+
+from fourflow.tradedata.models import RegistryRecord, SellerBankAccount, SellerDevice  # noqa: E402
+
+
+def upsert_registry_record(session: Session, seller_organisation_id: uuid.UUID,
+                           values: dict[str, Any]) -> bool:
+    """Insert the record, or replace the stored one when any fact differs. True when a row was
+    written."""
+    statement = insert(RegistryRecord).values(seller_organisation_id=seller_organisation_id, **values)
+    facts = [column for column in values if column not in ("registry_name", "company_number",
+                                                           "checked_at")]
+    result = session.execute(statement.on_conflict_do_update(
+        index_elements=["seller_organisation_id", "registry_name", "company_number"],
+        set_={**{column: statement.excluded[column] for column in values}, "updated_at": func.now()},
+        where=or_(*(getattr(RegistryRecord, column).is_distinct_from(statement.excluded[column])
+                    for column in facts)))
+        .returning(RegistryRecord.id))
+    return result.first() is not None
+
+
+def upsert_seller_bank_account(session: Session, seller_organisation_id: uuid.UUID,
+                               values: dict[str, Any]) -> bool:
+    statement = insert(SellerBankAccount).values(seller_organisation_id=seller_organisation_id, **values)
+    facts = [column for column in values if column != "account_number"]
+    result = session.execute(statement.on_conflict_do_update(
+        index_elements=["seller_organisation_id", "account_number"],
+        set_={**{column: statement.excluded[column] for column in facts}, "updated_at": func.now()},
+        where=or_(*(getattr(SellerBankAccount, column).is_distinct_from(statement.excluded[column])
+                    for column in facts)))
+        .returning(SellerBankAccount.id))
+    return result.first() is not None
+
+
+def upsert_seller_device(session: Session, seller_organisation_id: uuid.UUID,
+                         values: dict[str, Any]) -> bool:
+    """A device seen again keeps the earliest first sighting and the latest last one."""
+    statement = insert(SellerDevice).values(seller_organisation_id=seller_organisation_id, **values)
+    first = func.least(SellerDevice.first_seen_at, statement.excluded.first_seen_at)
+    last = func.greatest(SellerDevice.last_seen_at, statement.excluded.last_seen_at)
+    result = session.execute(statement.on_conflict_do_update(
+        index_elements=["seller_organisation_id", "device_fingerprint", "ip_address"],
+        set_={"first_seen_at": first, "last_seen_at": last,
+              "user_agent": func.coalesce(statement.excluded.user_agent, SellerDevice.user_agent)},
+        where=or_(SellerDevice.first_seen_at > statement.excluded.first_seen_at,
+                  SellerDevice.last_seen_at < statement.excluded.last_seen_at,
+                  SellerDevice.user_agent.is_distinct_from(
+                      func.coalesce(statement.excluded.user_agent, SellerDevice.user_agent))))
+        .returning(SellerDevice.id))
+    return result.first() is not None
+
+
+def registry_records_of(session: Session, seller_organisation_id: uuid.UUID) -> list[RegistryRecord]:
+    return list(session.execute(select(RegistryRecord).where(
+        RegistryRecord.seller_organisation_id == seller_organisation_id)
+        .order_by(RegistryRecord.registry_name, RegistryRecord.company_number)).scalars())
+
+
+def bank_accounts_of(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerBankAccount]:
+    return list(session.execute(select(SellerBankAccount).where(
+        SellerBankAccount.seller_organisation_id == seller_organisation_id)
+        .order_by(SellerBankAccount.account_number)).scalars())
+
+
+def devices_of(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerDevice]:
+    return list(session.execute(select(SellerDevice).where(
+        SellerDevice.seller_organisation_id == seller_organisation_id)
+        .order_by(SellerDevice.first_seen_at, SellerDevice.device_fingerprint)).scalars())
+
+
+def batch_with_content(session: Session, seller_organisation_id: uuid.UUID, format: str,
+                       content_sha256: str) -> uuid.UUID | None:
+    """An accepted batch of exactly this file for the seller, if any (the demo loader skips
+    files it has loaded before, so a second run adds no batch either)."""
+    return session.execute(select(IngestBatch.id).where(
+        IngestBatch.seller_organisation_id == seller_organisation_id, IngestBatch.format == format,
+        IngestBatch.content_sha256 == content_sha256).limit(1)).scalar_one_or_none()

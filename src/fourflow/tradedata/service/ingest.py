@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
+from fourflow.core import jobs
 from fourflow.core.errors import ValidationFailed
 from fourflow.core.i18n import N_, Language, translate
 from fourflow.tradedata import repository
@@ -34,7 +35,7 @@ from fourflow.tradedata.records import (
     TradeRecord,
 )
 from fourflow.tradedata.repository import MergeCounts, StagedTable, TableLoad
-from fourflow.tradedata.service import personal_data
+from fourflow.tradedata.service import personal_data, quality
 
 MAX_PROBLEMS_SHOWN = 100
 PROGRESS_EVERY_ROWS = 50_000
@@ -182,6 +183,15 @@ def _ingest(session: Session, context: audit.AuditContext, connector: Connector,
     batch.size_bytes = reader.bytes_read
     batch.rows, batch.inserted, batch.updated, batch.duplicates = records, inserted, updated, duplicates
     _record_stores(session, seller_organisation_id, batch_id)
+    session.flush()
+    quality.assess_batch(session, seller_organisation_id, batch_id, format,
+                         {table for table, count in counts.items() if count.staged})
+    if counts.get("trade_settlement_lines", MergeCounts(0, 0, 0)).inserted or any(
+            count.updated for count in counts.values()):
+        # Derived figures (and their lineage) follow the data; recomputed by a job so a big file's
+        # upload answers as soon as it is stored.
+        jobs.enqueue(session, "tradedata:recompute_figures", {"seller_id": str(seller_organisation_id)},
+                     queueing_lock=f"tradedata:figures:{seller_organisation_id}")
     audit.record(session, context, "tradedata:batch:ingested", subject_type="trade_ingest_batch",
                  subject_id=batch_id, after={"format": format, "filename": batch.filename,
                                              "sha256": batch.content_sha256, "rows": records,

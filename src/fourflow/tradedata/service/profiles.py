@@ -1,0 +1,114 @@
+"""What is known about a seller beyond its trade files: the business registry's answer, the bank
+accounts its payouts land in, the devices and network addresses its people use.
+
+These facts arrive through ports (a registry adapter, onboarding, sign-in telemetry) or, in the
+demo world, from the simulator. Each recording is an upsert keyed the way the table is, so
+recording the same fact again changes nothing and a newer answer replaces the older one.
+Shared identifiers across sellers (a director, an address, an account, a device) are what the
+related-party and fraud-ring features look for.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fourflow.audit import service as audit
+from fourflow.tradedata import repository
+from fourflow.tradedata.models import RegistryRecord, SellerBankAccount, SellerDevice
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryFacts:
+    registry_name: str           # e.g. "CN-SAMR"
+    company_number: str
+    legal_name: str
+    status: str                  # active, dormant, dissolved, liquidation
+    country: str
+    registered_address: str
+    incorporated_on: date
+    phone: str | None
+    email: str | None
+    officers: tuple[dict[str, Any], ...]      # {"name", "role", "nationality", "appointed_on"}
+    tax_filings: tuple[dict[str, Any], ...]   # {"period", "revenue", "tax_paid", "currency", "filed_on"}
+    checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccountFacts:
+    bank_name: str
+    country: str
+    account_number: str
+    holder_name: str
+    currency: str
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFacts:
+    device_fingerprint: str
+    ip_address: str
+    user_agent: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+def record_registry_record(session: Session, context: audit.AuditContext,
+                           seller_organisation_id: uuid.UUID, facts: RegistryFacts) -> bool:
+    """Store the registry's answer for a company; True when it was new or changed."""
+    changed = repository.upsert_registry_record(session, seller_organisation_id, {
+        "registry_name": facts.registry_name, "company_number": facts.company_number,
+        "legal_name": facts.legal_name, "status": facts.status, "country": facts.country,
+        "registered_address": facts.registered_address, "incorporated_on": facts.incorporated_on,
+        "phone": facts.phone, "email": facts.email, "officers": list(facts.officers),
+        "tax_filings": list(facts.tax_filings), "checked_at": facts.checked_at})
+    if changed:
+        audit.record(session, context, "tradedata:registry_record:recorded",
+                     subject_type="organisation", subject_id=seller_organisation_id,
+                     organisation_id=seller_organisation_id,
+                     after={"registry_name": facts.registry_name,
+                            "company_number": facts.company_number, "status": facts.status})
+    return changed
+
+
+def record_bank_account(session: Session, context: audit.AuditContext,
+                        seller_organisation_id: uuid.UUID, facts: BankAccountFacts) -> bool:
+    """Store a bank account of the seller; True when it was new or changed. Audited, because
+    where money goes is what payout fraud changes."""
+    changed = repository.upsert_seller_bank_account(session, seller_organisation_id, {
+        "bank_name": facts.bank_name, "country": facts.country,
+        "account_number": facts.account_number, "holder_name": facts.holder_name,
+        "currency": facts.currency, "verified": facts.verified})
+    if changed:
+        audit.record(session, context, "tradedata:bank_account:recorded",
+                     subject_type="organisation", subject_id=seller_organisation_id,
+                     organisation_id=seller_organisation_id,
+                     after={"bank_name": facts.bank_name, "country": facts.country,
+                            "account_number_last4": facts.account_number[-4:],
+                            "currency": facts.currency, "verified": facts.verified})
+    return changed
+
+
+def record_device(session: Session, seller_organisation_id: uuid.UUID, facts: DeviceFacts) -> bool:
+    """Store a device and address the seller's people used; a later sighting widens its
+    first/last-seen window. True when the row was new or changed."""
+    return repository.upsert_seller_device(session, seller_organisation_id, {
+        "device_fingerprint": facts.device_fingerprint, "ip_address": facts.ip_address,
+        "user_agent": facts.user_agent, "first_seen_at": facts.first_seen_at,
+        "last_seen_at": facts.last_seen_at})
+
+
+def registry_records(session: Session, seller_organisation_id: uuid.UUID) -> list[RegistryRecord]:
+    return repository.registry_records_of(session, seller_organisation_id)
+
+
+def bank_accounts(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerBankAccount]:
+    return repository.bank_accounts_of(session, seller_organisation_id)
+
+
+def devices(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerDevice]:
+    return repository.devices_of(session, seller_organisation_id)
