@@ -576,3 +576,18 @@ def batch_with_content(session: Session, seller_organisation_id: uuid.UUID, form
     return session.execute(select(IngestBatch.id).where(
         IngestBatch.seller_organisation_id == seller_organisation_id, IngestBatch.format == format,
         IngestBatch.content_sha256 == content_sha256).limit(1)).scalar_one_or_none()
+
+
+def latest_trade_day(session: Session, seller_organisation_id: uuid.UUID) -> date | None:
+    """The newest day in any of the seller's flows (for the overview: where its data ends)."""
+    value = session.execute(text("""
+        SELECT greatest(
+            (SELECT max(posted_at) FROM trade_settlement_lines WHERE seller_organisation_id = :seller),
+            (SELECT max(deposit_date) FROM trade_settlements WHERE seller_organisation_id = :seller),
+            (SELECT max(purchased_at) FROM trade_orders WHERE seller_organisation_id = :seller),
+            (SELECT max(event_at) FROM trade_tracking_events WHERE seller_organisation_id = :seller),
+            (SELECT max(declared_at) FROM trade_customs_declarations WHERE seller_organisation_id = :seller),
+            (SELECT max(snapshot_date)::timestamptz FROM trade_stock_snapshots
+              WHERE seller_organisation_id = :seller))"""),
+        {"seller": seller_organisation_id}).scalar_one_or_none()
+    return None if value is None else value.astimezone(UTC).date()
