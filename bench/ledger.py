@@ -27,7 +27,7 @@ from decimal import Decimal
 DATABASE_NAME = "fourflow_bench_ledger"
 
 
-def _database_url() -> str:
+def _database_url(name: str = DATABASE_NAME) -> str:
     import psycopg
     from psycopg import sql
 
@@ -42,10 +42,10 @@ def _database_url() -> str:
         server = start_embedded_database(settings.database.embedded_data_directory, "postgres")
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(DATABASE_NAME)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+            sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     base, _, query = server.partition("?")
-    return base.rsplit("/", 1)[0] + f"/{DATABASE_NAME}" + (f"?{query}" if query else "")
+    return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
 
 
 def _prepare(url: str, accounts: int) -> list[str]:

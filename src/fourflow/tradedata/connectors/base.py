@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, BinaryIO, TypeVar
 
 from fourflow.core.errors import ValidationFailed
@@ -270,21 +271,30 @@ def integer_value(text: Any, column: str) -> int:
 def datetime_value(text: Any, column: str, formats: Iterable[str] = ()) -> datetime:
     """An instant, in UTC. ISO 8601 always works; ``formats`` adds vendor layouts (strptime).
     A time without a zone is taken as UTC, as the vendors' documents state for their files."""
-    raw = str(text).strip()
+    parsed = _instant(str(text).strip(), tuple(formats))
+    if parsed is None:
+        raise FieldInvalid(column, N_("{value} is not a date and time."), value=str(text))
+    return parsed
+
+
+@lru_cache(maxsize=4096)
+def _instant(raw: str, formats: tuple[str, ...]) -> datetime | None:
+    # Cached: the lines of one order share their time, and a million-line settlement file spends
+    # more time in strptime than anywhere else. ISO first: the C parser is the fastest.
     if raw.endswith(" UTC"):
         raw = raw[:-4]
     parsed: datetime | None = None
-    for pattern in formats:
-        try:
-            parsed = datetime.strptime(raw, pattern)
-            break
-        except ValueError:
-            continue
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        for pattern in formats:
+            try:
+                parsed = datetime.strptime(raw, pattern)
+                break
+            except ValueError:
+                continue
     if parsed is None:
-        try:
-            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            raise FieldInvalid(column, N_("{value} is not a date and time."), value=str(text)) from None
+        return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
