@@ -20,6 +20,8 @@ PAGES = [
     ("/mailbox", "mailbox"),
     ("/funds", "funds-platform"),
     ("/operations", "operations"),
+    ("/trade-data", "trade-data-staff"),
+    ("/trade-data/uploads", "trade-data-uploads-staff"),
     ("/no-such-page", "not-found"),
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
@@ -42,8 +44,12 @@ def test_pages_fit_the_screen(browser: Browser, live_server: str, device: str, l
         lumen = page.evaluate("fetch('/api/v1/sellers').then(r => r.json())")
         accounts = page.evaluate("fetch('/api/v1/ledger/accounts?page_size=200').then(r => r.json())")
         bank = next(a for a in accounts["items"] if a["code"] == "platform:bank")
+        lumen_id = next(item["id"] for item in lumen["items"] if item["slug"] == "lumen-electronics")
         pages = [*PAGES, (f"/organisations/{lumen['items'][0]['id']}", "organisation-detail"),
-                 (f"/operations/reconciliation/{bank['id']}", "reconciliation")]
+                 (f"/operations/reconciliation/{bank['id']}", "reconciliation"),
+                 (f"/trade-data/uploads?seller_id={lumen_id}", "trade-data-uploads"),
+                 # March 2021: the month of the settlement the upload test sends, when it ran first.
+                 (f"/trade-data?seller_id={lumen_id}&until=2021-03", "trade-data")]
         for path, name in pages:
             page.goto(f"{live_server}{path}")
             expect(page.locator("h1").first).to_be_visible()

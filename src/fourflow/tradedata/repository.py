@@ -570,12 +570,14 @@ def devices_of(session: Session, seller_organisation_id: uuid.UUID) -> list[Sell
 
 
 def batch_with_content(session: Session, seller_organisation_id: uuid.UUID, format: str,
-                       content_sha256: str) -> uuid.UUID | None:
+                       filename: str, content_sha256: str) -> uuid.UUID | None:
     """An accepted batch of exactly this file for the seller, if any (the demo loader skips
-    files it has loaded before, so a second run adds no batch either)."""
+    files it has loaded before, so a second run adds no batch either). The name counts too:
+    two stock reports of different days can have the same content."""
     return session.execute(select(IngestBatch.id).where(
         IngestBatch.seller_organisation_id == seller_organisation_id, IngestBatch.format == format,
-        IngestBatch.content_sha256 == content_sha256).limit(1)).scalar_one_or_none()
+        IngestBatch.filename == filename, IngestBatch.content_sha256 == content_sha256)
+        .limit(1)).scalar_one_or_none()
 
 
 def latest_trade_day(session: Session, seller_organisation_id: uuid.UUID) -> date | None:

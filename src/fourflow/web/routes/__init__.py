@@ -10,7 +10,8 @@ from fourflow.web.routes import (
     operations,
     organisations,
     sign_in,
+    trade_data,
 )
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           funds.router, operations.router, developer.router, audit.router, mailbox.router]
+           funds.router, trade_data.router, operations.router, developer.router, audit.router, mailbox.router]

@@ -1,12 +1,27 @@
-// Charts on Fourflow pages: any element with data-chart="bar" and data-labels / data-values
-// (JSON arrays) becomes an ECharts bar chart. No inline script, so the CSP stays strict.
+// Charts on Fourflow pages, drawn with ECharts from data attributes (no inline script, so the
+// CSP stays strict):
+// - data-chart="bar": data-labels / data-values (JSON arrays), one bar series, negatives red;
+// - data-chart="series": data-labels and data-series, a JSON array of {name, type: "bar"|"line",
+//   values}; null values are gaps. Optional data-unit names the axis, data-max caps it (per cent).
 (function () {
-  function draw(element) {
+  var COLOURS = ["#0f6e5f", "#b3261e", "#8a5300", "#2f5fb3", "#6b4fa3"];
+
+  function number(value) {
+    return value === null || value === undefined ? "-" : Number(value);
+  }
+
+  function grid(element) {
+    // Narrow screens: less room for the axis labels, the legend below the plot.
+    var narrow = element.clientWidth < 480;
+    return { left: narrow ? 44 : 64, right: 12, top: 16, bottom: element.dataset.chart === "series" ? 64 : 32,
+             containLabel: false };
+  }
+
+  function barOption(element) {
     var labels = JSON.parse(element.dataset.labels || "[]");
     var values = JSON.parse(element.dataset.values || "[]").map(Number);
-    var chart = echarts.init(element, null, { renderer: "canvas" });
-    chart.setOption({
-      grid: { left: 56, right: 16, top: 16, bottom: 32 },
+    return {
+      grid: grid(element),
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: labels },
       yAxis: { type: "value", name: element.dataset.unit || "" },
@@ -15,12 +30,38 @@
           return { value: value, itemStyle: { color: value < 0 ? "#b3261e" : "#0f6e5f" } };
         })
       }]
-    });
+    };
+  }
+
+  function seriesOption(element) {
+    var labels = JSON.parse(element.dataset.labels || "[]");
+    var series = JSON.parse(element.dataset.series || "[]");
+    var max = element.dataset.max ? Number(element.dataset.max) : undefined;
+    return {
+      color: COLOURS,
+      grid: grid(element),
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0, type: "scroll" },
+      xAxis: { type: "category", data: labels, axisLabel: { hideOverlap: true } },
+      yAxis: { type: "value", name: element.dataset.unit || "", min: max ? 0 : undefined, max: max },
+      series: series.map(function (item) {
+        return { name: item.name, type: item.type, data: item.values.map(number),
+                 connectNulls: false, symbolSize: 6 };
+      })
+    };
+  }
+
+  function draw(element) {
+    var option = element.dataset.chart === "series" ? seriesOption(element) : barOption(element);
+    var chart = echarts.init(element, null, { renderer: "canvas" });
+    chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
   }
+
   function drawAll() {
-    document.querySelectorAll("[data-chart='bar']").forEach(draw);
+    document.querySelectorAll("[data-chart='bar'], [data-chart='series']").forEach(draw);
   }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);
   } else {
