@@ -34,17 +34,17 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 def test_db_upgrade_then_demo_data_is_idempotent(cli_database: str) -> None:
     upgraded = runner.invoke(app, ["db", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.output
-    first = runner.invoke(app, ["demo-data"])
+    first = runner.invoke(app, ["demo-data", "--sellers", "0"])
     assert first.exit_code == 0, first.output
     assert json.loads(first.output) == {"organisations": 8, "users": 15, "api_clients": 3,
                                         "ledger_entries": 9}
-    second = runner.invoke(app, ["demo-data"])
+    second = runner.invoke(app, ["demo-data", "--sellers", "0"])
     assert json.loads(second.output) == {"organisations": 0, "users": 0, "api_clients": 0,
                                          "ledger_entries": 0}
 
 
 def test_sellers_list_json(cli_database: str) -> None:
-    runner.invoke(app, ["demo-data"])
+    runner.invoke(app, ["demo-data", "--sellers", "0"])
     result = runner.invoke(app, ["sellers", "list", "--json"])
     assert result.exit_code == 0, result.output
     sellers = json.loads(result.output)
@@ -57,7 +57,7 @@ def test_sellers_list_json(cli_database: str) -> None:
 
 
 def test_users_create_and_its_refusals(cli_database: str) -> None:
-    runner.invoke(app, ["demo-data"])
+    runner.invoke(app, ["demo-data", "--sellers", "0"])
     created = runner.invoke(app, ["users", "create", "--organisation", "harbour-capital",
                                   "--email", "cli.analyst@harbour.demo", "--name", "CLI Analyst",
                                   "--role", "funder_analyst", "--password", "long-enough-pw"])

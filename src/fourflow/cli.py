@@ -51,15 +51,48 @@ def db_upgrade() -> None:
     typer.echo("database schema is current")
 
 
+# The world `make run` shows: small enough to load in about a minute on a laptop.
+DEMO_WORLD_SELLERS = 30
+DEMO_WORLD_MONTHS = 24
+DEMO_WORLD_SEED = 7
+
+
 @app.command("demo-data")
-def demo_data() -> None:
-    """Load the demo world (idempotent)."""
+def demo_data(
+    sellers: Annotated[int, typer.Option(min=0, help="Sellers to simulate (the first three are "
+                                         "the base demo sellers); 0 loads the base demo only.")
+                 ] = DEMO_WORLD_SELLERS,
+    months: Annotated[int, typer.Option(min=1, help="Months of trade to simulate, ending with "
+                                        "last month.")] = DEMO_WORLD_MONTHS,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same world.")] = DEMO_WORLD_SEED,
+    truth_out: Annotated[str | None, typer.Option("--truth-out", help="Write the planted patterns "
+                                                  "(fraud rings, defaults, …) to this JSON file.")] = None,
+) -> None:
+    """Load the demo world (idempotent): the base organisations, then a simulated world of
+    sellers whose trade files are ingested through the real connectors."""
     from fourflow.demo_data import load_demo_data
+    from fourflow.tradedata.simulation.loader import LoadCounts, load_world
 
     url, database = _database(get_settings())
     _upgrade(url)
+    started = time.monotonic()
+
+    def progress(done: int, total: int, slug: str) -> None:
+        typer.echo(f"… {done}/{total} sellers ({slug}), {time.monotonic() - started:,.1f} s", err=True)
+
+    counts = LoadCounts()
     with database.unit_of_work() as session:
-        created = load_demo_data(session)
+        created: dict[str, object] = dict(load_demo_data(session))
+        if sellers:
+            truth = load_world(session, sellers=sellers, months=months, seed=seed, progress=progress,
+                               counts=counts)
+            if truth_out:
+                with open(truth_out, "w", encoding="utf-8") as out:
+                    out.write(truth.json_text())
+    if sellers:
+        created |= {"world_organisations": counts.organisations, "world_users": counts.users,
+                    "world_files": counts.files, "world_rows": counts.rows_inserted,
+                    "world_seconds": round(time.monotonic() - started, 1)}
     typer.echo(json.dumps(created))
 
 
@@ -209,7 +242,14 @@ def run(
     with database.unit_of_work() as session:
         empty = not identity.organisations_of_kind(session, "platform")
         if demo and empty:
+            from fourflow.tradedata.simulation.loader import load_world
+
+            started = time.monotonic()
+            typer.echo("Loading the demo world (30 sellers × 24 months of trade data, once)…", err=True)
             load_demo_data(session)
+            load_world(session, sellers=DEMO_WORLD_SELLERS, months=DEMO_WORLD_MONTHS, seed=DEMO_WORLD_SEED,
+                       progress=lambda done, total, slug: typer.echo(
+                           f"… {done}/{total} sellers, {time.monotonic() - started:,.0f} s", err=True))
     # Child processes (web workers, job worker) use the same server, embedded or not.
     os.environ["DATABASE_URL"] = url
     os.environ["FOURFLOW_WEB__HOST"] = host
