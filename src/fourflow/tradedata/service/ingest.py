@@ -135,6 +135,7 @@ def ingest(session: Session, context: audit.AuditContext, *, seller_organisation
     # transaction exactly as it was, whatever the caller does next.
     savepoint = session.begin_nested()
     try:
+        repository.lock_seller_ingest(session, seller_organisation_id)
         summary = _ingest(session, context, connector, seller_organisation_id=seller_organisation_id,
                           format=format, source=source, filename=filename, channel=channel, secret=secret,
                           uploaded_by_user_id=uploaded_by_user_id, progress=progress,
