@@ -95,8 +95,8 @@ class SettlementLine(UUIDPrimaryKey, _Ingested, Base):
     __table_args__ = (
         UniqueConstraint("seller_organisation_id", "marketplace", "source_key"),
         Index("ix_trade_settlement_lines_seller_posted", "seller_organisation_id", "posted_at"),
-        Index("ix_trade_settlement_lines_settlement", "seller_organisation_id", "marketplace",
-              "settlement_id"),
+        # A settlement's lines may name different marketplaces (one EU settlement pays several).
+        Index("ix_trade_settlement_lines_seller_settlement", "seller_organisation_id", "settlement_id"),
     )
 
     marketplace: Mapped[str] = mapped_column(String(32))
@@ -118,6 +118,8 @@ class Order(UUIDPrimaryKey, _Ingested, Base):
     __table_args__ = (
         UniqueConstraint("seller_organisation_id", "marketplace", "order_id"),
         Index("ix_trade_orders_seller_purchased", "seller_organisation_id", "purchased_at"),
+        # Settlement lines, tracking events and returns name an order without its marketplace.
+        Index("ix_trade_orders_seller_order", "seller_organisation_id", "order_id"),
     )
 
     marketplace: Mapped[str] = mapped_column(String(32))

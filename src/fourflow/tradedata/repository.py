@@ -70,6 +70,7 @@ def upsert_store(session: Session, seller_organisation_id: uuid.UUID, marketplac
 # Columns every ingested row has besides its own (models._Ingested).
 INGESTED_COLUMNS = ("seller_organisation_id", "batch_id", "source_line")
 COPY_CHUNK_ROWS = 5000
+MERGE_CHUNK_ROWS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,11 @@ class MergeCounts:
 
 
 class StagedTable:
-    """Rows COPYed into a temporary table as they stream in, merged into the real table once
-    the whole file has passed validation (so a rejected file stores nothing, and the merge is
-    one set-based statement instead of a million single-row upserts)."""
+    """Rows COPYed into a temporary table as they stream in and merged into the real table in
+    chunks of MERGE_CHUNK_ROWS, each chunk one set-based statement instead of thousands of
+    single-row upserts. Everything happens in the caller's transaction (the ingest's
+    savepoint), so a file refused late still stores nothing; merging as the file streams lets
+    the database work while the connector parses the next rows."""
 
     def __init__(self, session: Session, load: TableLoad, seller_organisation_id: uuid.UUID,
                  batch_id: uuid.UUID) -> None:
@@ -106,39 +109,56 @@ class StagedTable:
         self._prefix = (seller_organisation_id, batch_id)
         self._buffer: list[tuple[Any, ...]] = []
         self._staging = f"staging_{load.table}_{batch_id.hex[:12]}"
-        self._staged = 0
+        self._staged = self._unmerged = self._inserted = self._updated = 0
         self._created = False
 
     def add(self, source_line: int, values: tuple[Any, ...]) -> None:
-        self._buffer.append((*self._prefix, source_line, *values))
+        self._buffer.append((source_line, *values))
         if len(self._buffer) >= COPY_CHUNK_ROWS:
             self.flush()
+            if self._unmerged >= MERGE_CHUNK_ROWS:
+                self._merge_staged()
 
     def flush(self) -> None:
         if not self._buffer:
             return
         driver = _driver(self._session)
-        columns = sql.SQL(", ").join(map(sql.Identifier, (*INGESTED_COLUMNS, *self._load.columns)))
+        staging = sql.Identifier(self._staging)
         if not self._created:
-            # The staged columns' types, without the table's constraints (digest comes later).
+            # The staged columns' types, without the table's constraints (digest comes later);
+            # seller and batch are the same on every row, so they are defaults, not copied.
             driver.execute(sql.SQL(
                 "CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
-            ).format(staging=sql.Identifier(self._staging), columns=columns,
-                     table=sql.Identifier(self._load.table)))
+            ).format(staging=staging, table=sql.Identifier(self._load.table), columns=sql.SQL(", ").join(
+                map(sql.Identifier, (*INGESTED_COLUMNS, *self._load.columns)))))
+            seller, batch = self._prefix
+            driver.execute(sql.SQL(
+                "ALTER TABLE {staging} ALTER COLUMN seller_organisation_id SET DEFAULT {seller}, "
+                "ALTER COLUMN batch_id SET DEFAULT {batch}").format(
+                staging=staging, seller=sql.Literal(str(seller)), batch=sql.Literal(str(batch))))
             self._created = True
+        copied = sql.SQL(", ").join(map(sql.Identifier, ("source_line", *self._load.columns)))
         with driver.cursor() as cursor, cursor.copy(sql.SQL("COPY {staging} ({columns}) FROM STDIN").format(
-                staging=sql.Identifier(self._staging), columns=columns)) as copy:
+                staging=staging, columns=copied)) as copy:
             for row in self._buffer:
                 copy.write_row(row)
         self._staged += len(self._buffer)
+        self._unmerged += len(self._buffer)
         self._buffer = []
 
     def merge(self) -> MergeCounts:
-        """Insert new rows, replace rows whose content changed, skip identical ones. Within the
-        file, the last occurrence of a key wins (a settlement re-download repeats earlier lines)."""
+        """Merge what is still staged and drop the staging table; the counts cover the file."""
         self.flush()
         if not self._created:
             return MergeCounts(0, 0, 0)
+        self._merge_staged()
+        _driver(self._session).execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(self._staging)))
+        return MergeCounts(self._staged, self._inserted, self._updated)
+
+    def _merge_staged(self) -> None:
+        """Insert new keys, replace rows whose content changed, skip identical ones. Within a
+        chunk the last occurrence of a key wins; a key seen in an earlier chunk is by now stored,
+        so a later occurrence replaces it (a settlement re-download repeats earlier lines)."""
         load = self._load
         key = ("seller_organisation_id", *load.key)
         own = (*INGESTED_COLUMNS, *load.columns)
@@ -164,13 +184,19 @@ class StagedTable:
                      sql.SQL("{column} = paired.{column}").format(column=sql.Identifier(column))
                      for column in (*own, "content_digest") if column not in key)}
         driver = _driver(self._session)
+        # Probe the unique key index for each incoming row. A table filled in this very
+        # transaction still has the statistics of an empty one, and the planner's nested loop
+        # over a sequential scan then costs O(rows²) over a large file.
+        driver.execute("SET LOCAL enable_seqscan = off")
         driver.execute(sql.SQL("""
             CREATE TEMP TABLE {paired} ON COMMIT DROP AS
             SELECT DISTINCT ON ({key}) {incoming_columns},
                    md5(ROW({digested})::text) AS content_digest,
                    stored.id AS stored_id, stored.content_digest AS stored_digest
-              FROM {staging} AS incoming LEFT JOIN {table} AS stored ON {key_match}
+              FROM {staging} AS incoming
+              LEFT JOIN {table} AS stored ON {key_match}
              ORDER BY {key}, incoming.source_line DESC""").format(**names))
+        driver.execute("SET LOCAL enable_seqscan TO DEFAULT")
         updated = driver.execute(sql.SQL("""
             UPDATE {table} AS stored SET {updates} FROM {paired} AS paired
              WHERE stored.id = paired.stored_id AND paired.stored_digest <> paired.content_digest
@@ -179,9 +205,11 @@ class StagedTable:
             INSERT INTO {table} ({columns}, content_digest)
             SELECT {columns}, content_digest FROM {paired} WHERE stored_id IS NULL
         """).format(**names)).rowcount
-        for temporary in (paired, self._staging):
-            driver.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(temporary)))
-        return MergeCounts(self._staged, inserted, updated)
+        driver.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(paired)))
+        driver.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(self._staging)))
+        self._inserted += inserted
+        self._updated += updated
+        self._unmerged = 0
 
 
 def lock_seller_ingest(session: Session, seller_organisation_id: uuid.UUID) -> None:

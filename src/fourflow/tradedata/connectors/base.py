@@ -234,8 +234,12 @@ def required_text(row: dict[str, Any], column: str) -> str:
 
 
 def optional_text(row: dict[str, Any], column: str) -> str | None:
+    # Called for nearly every field of every row of a million-line file: the empty and the
+    # plain-string cases go first.
     value = row.get(column)
-    text = "" if value is None else str(value).strip()
+    if not value:
+        return None
+    text = value.strip() if type(value) is str else str(value).strip()
     return text or None
 
 

@@ -5,9 +5,12 @@ event."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import queue
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
@@ -163,7 +166,7 @@ def _ingest(session: Session, context: audit.AuditContext, connector: Connector,
     stager = _Stager(session, seller_organisation_id, batch_id, secret)
     problems: list[Problem] = []
     rejected = records = 0
-    for item in connector.parse(cast(BinaryIO, reader), options):
+    for item in _parsed_alongside(connector.parse(cast(BinaryIO, reader), options)):
         if isinstance(item, Problem):
             rejected += 1
             if len(problems) < MAX_PROBLEMS_SHOWN:
@@ -291,6 +294,55 @@ class _Stager:
             self._flush_rates()
             counts["fx_reference_rates"] = MergeCounts(self._rates_seen, self._rates_inserted, 0)
         return counts
+
+
+PARSE_CHUNK_ITEMS = 2000
+PARSE_CHUNKS_AHEAD = 64  # ~128k items: enough to keep parsing through a chunk merge
+_END = object()
+
+
+def _parsed_alongside(parsed: Iterator[TradeRecord | Problem]) -> Iterator[TradeRecord | Problem]:
+    """Run the connector in a thread of its own, a few thousand items ahead of the caller: while
+    this thread waits for the database (COPY, chunk merges; the driver releases the GIL), the
+    connector parses on the other core. The queue bounds memory; a connector error is raised
+    here, in the caller's thread."""
+    chunks: queue.Queue[object] = queue.Queue(maxsize=PARSE_CHUNKS_AHEAD)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            chunk: list[TradeRecord | Problem] = []
+            for item in parsed:
+                chunk.append(item)
+                if len(chunk) >= PARSE_CHUNK_ITEMS:
+                    chunks.put(chunk)
+                    chunk = []
+                if stop.is_set():
+                    return
+            chunks.put(chunk)
+            chunks.put(_END)
+        except BaseException as error:  # noqa: BLE001 - handed to the consuming thread
+            chunks.put(error)
+
+    # The parser sees the caller's context (language, clock overrides).
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,), daemon=True,
+                              name="tradedata-parse")
+    thread.start()
+    try:
+        while True:
+            chunk = chunks.get()
+            if chunk is _END:
+                return
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield from cast(list[TradeRecord | Problem], chunk)
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a producer blocked on a full queue finish
+            try:
+                chunks.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
 
 
 class _CountingReader:

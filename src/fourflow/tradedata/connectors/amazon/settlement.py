@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import BinaryIO
 
 from fourflow.core.i18n import N_
@@ -363,6 +364,7 @@ def source_key(settlement_id: str, identity: str, occurrence: int) -> str:
 
 # --- kinds ----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1024)  # a settlement has a handful of distinct combinations, repeated
 def line_kind(transaction_type: str, amount_type: str, amount_description: str) -> SettlementLineKind:
     """Amazon's own names onto the canonical kinds. Tax is tax whatever the transaction (so
     refunded tax nets against collected tax); other ItemPrice amounts of a refund are refunds."""
