@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -460,18 +460,25 @@ def add_quality_checks(session: Session, checks: list[dict[str, Any]]) -> None:
 
 
 def latest_quality_checks(session: Session, seller_organisation_id: uuid.UUID | None,
-                          *, failed_only: bool = False, limit: int = 200) -> list[QualityCheck]:
-    """The newest measurement of each (seller, source, check)."""
+                          seller_wide_checks: tuple[str, ...], *, failed_only: bool = False,
+                          limit: int = 200) -> list[QualityCheck]:
+    """The standing result of each check: for checks of the seller's whole data (timeliness,
+    period gaps) the newest measurement per seller and source; for checks of what one batch
+    brought (a settlement that doesn't add up) the measurement of each batch, since a later
+    good file doesn't mend an earlier bad one."""
+    scope = case((QualityCheck.check_name.in_(seller_wide_checks), None), else_=QualityCheck.batch_id)
     statement = select(QualityCheck).ext(distinct_on(
-        QualityCheck.seller_organisation_id, QualityCheck.source, QualityCheck.check_name)).order_by(
-        QualityCheck.seller_organisation_id, QualityCheck.source, QualityCheck.check_name,
+        QualityCheck.seller_organisation_id, QualityCheck.source, QualityCheck.check_name, scope)).order_by(
+        QualityCheck.seller_organisation_id, QualityCheck.source, QualityCheck.check_name, scope,
         QualityCheck.checked_at.desc())
     if seller_organisation_id is not None:
         statement = statement.where(QualityCheck.seller_organisation_id == seller_organisation_id)
-    latest = list(session.execute(statement).scalars())
     if failed_only:
-        latest = [check for check in latest if not check.passed]
-    return latest[:limit]
+        # Filter after picking the standing result, so a mended seller-wide check drops out.
+        standing = statement.subquery()
+        statement = select(QualityCheck).join(standing, standing.c.id == QualityCheck.id).where(
+            standing.c.passed.is_(False)).order_by(QualityCheck.checked_at.desc())
+    return list(session.execute(statement.limit(limit)).scalars())
 
 
 def batch_quality_checks(session: Session, batch_id: uuid.UUID) -> list[QualityCheck]:

@@ -43,6 +43,8 @@ CHECKS = {check.name: check for check in (
                     N_("Tracking events refer to known orders")),
     CheckDefinition("data_is_recent", "timeliness", Decimal("0.50"), N_("The newest data is recent")),
 )}
+# Checks that measure all of a seller's data rather than what one batch brought.
+SELLER_WIDE_CHECKS = ("settlement_periods_contiguous", "data_is_recent")
 # Timeliness: full marks up to this age, none from FRESHNESS_ZERO on, linear between.
 FRESHNESS_FULL = timedelta(days=3)
 FRESHNESS_ZERO = timedelta(days=30)
@@ -97,7 +99,8 @@ def assess_batch(session: Session, seller_organisation_id: uuid.UUID, batch_id: 
 def latest_checks(session: Session, seller_organisation_id: uuid.UUID | None, *,
                   failed_only: bool = False) -> list[QualityCheck]:
     """The newest score of each check per seller and source (``failed_only``: the alerts)."""
-    return repository.latest_quality_checks(session, seller_organisation_id, failed_only=failed_only)
+    return repository.latest_quality_checks(session, seller_organisation_id, SELLER_WIDE_CHECKS,
+                                            failed_only=failed_only)
 
 
 def batch_checks(session: Session, batch_id: uuid.UUID) -> list[QualityCheck]:
