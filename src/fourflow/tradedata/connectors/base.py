@@ -119,12 +119,14 @@ class _RawAdapter(io.RawIOBase):
         return len(data)
 
 
-def peek_first_byte(source: BinaryIO) -> tuple[BinaryIO, bytes]:
-    """The first non-blank byte (to tell JSON from CSV) without consuming the stream."""
+def json_or_delimited(source: BinaryIO, json: Callable[[BinaryIO], ConnectorOutput],
+                      delimited: Callable[[BinaryIO], ConnectorOutput]) -> ConnectorOutput:
+    """One format name for a vendor's API document and its spreadsheet export: the first
+    non-blank byte (read without consuming the stream) tells them apart."""
     buffered = source if isinstance(source, io.BufferedReader) else io.BufferedReader(
         _RawAdapter(source), buffer_size=SNIFF_BYTES)
     head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES].lstrip(codecs.BOM_UTF8 + b" \t\r\n")
-    return buffered, head[:1]
+    yield from (json if head[:1] in (b"{", b"[") else delimited)(buffered)
 
 
 # --- delimited files ------------------------------------------------------------------------

@@ -43,9 +43,9 @@ from fourflow.tradedata.connectors.base import (
     datetime_value,
     decimal_value,
     integer_value,
+    json_or_delimited,
     load_json,
     optional_text,
-    peek_first_byte,
     read_delimited,
     required_text,
 )
@@ -82,11 +82,7 @@ _CSV_REQUIRED = ("Name", "Email", "Financial Status", "Fulfillment Status", "Cur
 
 def parse_shopify_orders(source: BinaryIO) -> ConnectorOutput:
     """Orders with their lines from an Admin API orders document or the orders export CSV."""
-    buffered, first = peek_first_byte(source)
-    if first in (b"{", b"["):
-        yield from _parse_json(buffered)
-    else:
-        yield from _parse_csv(buffered)
+    return json_or_delimited(source, _parse_json, _parse_csv)
 
 
 # --- JSON -----------------------------------------------------------------------------------

@@ -45,9 +45,9 @@ from fourflow.tradedata.connectors.base import (
     date_value,
     datetime_value,
     decimal_value,
+    json_or_delimited,
     load_json,
     optional_text,
-    peek_first_byte,
     read_delimited,
     required_text,
 )
@@ -98,11 +98,7 @@ FEE_DESCRIPTION = "fee"
 def parse_shopify_payouts(source: BinaryIO) -> ConnectorOutput:
     """Settlements from a payouts document, settlement lines from a transactions document or
     the admin's payment transactions CSV."""
-    buffered, first = peek_first_byte(source)
-    if first in (b"{", b"["):
-        yield from _parse_json(buffered)
-    else:
-        yield from _parse_csv(buffered)
+    return json_or_delimited(source, _parse_json, _parse_csv)
 
 
 # --- JSON -----------------------------------------------------------------------------------
