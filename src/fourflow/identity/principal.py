@@ -48,6 +48,11 @@ class Principal:
         return self.organisation.kind
 
     @property
+    def user_id(self) -> uuid.UUID | None:
+        """The signed-in user, or None for an API client (for "created by" columns)."""
+        return self.actor_id if self.actor_type == "user" else None
+
+    @property
     def is_platform_staff(self) -> bool:
         return self.organisation_kind is OrganisationKind.PLATFORM
 

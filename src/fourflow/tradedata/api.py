@@ -66,8 +66,7 @@ async def upload(request: Request, session: Db, principal: Uploader,
         return service.ingest(session, principal.audit_context(), seller_organisation_id=seller,
                               format=format, source=file.file, filename=file.filename, channel="api",
                               secret=secret, options=UploadOptions(warehouse=warehouse, as_of=as_of),
-                              uploaded_by_user_id=(principal.actor_id if principal.actor_type == "user"
-                                                   else None))
+                              uploaded_by_user_id=principal.user_id)
 
     return _summary_out(await run_in_threadpool(run))
 
@@ -90,8 +89,7 @@ async def push(request: Request, session: Db, principal: Uploader) -> IngestSumm
         seller = upload_target(session, principal, None)
         return service.ingest(session, principal.audit_context(), seller_organisation_id=seller,
                               format="push-json", source=io.BytesIO(body), filename=None, channel="push",
-                              secret=secret, uploaded_by_user_id=(principal.actor_id if principal.actor_type
-                                                                  == "user" else None))
+                              secret=secret, uploaded_by_user_id=principal.user_id)
 
     return _summary_out(await run_in_threadpool(run))
 

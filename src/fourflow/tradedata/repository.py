@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,9 @@ from fourflow.tradedata.models import (
     FxReferenceRate,
     IngestBatch,
     QualityCheck,
+    RegistryRecord,
+    SellerBankAccount,
+    SellerDevice,
     SettlementLine,
     Store,
 )
@@ -566,11 +569,6 @@ def figure_source_lines(session: Session, figure_id: uuid.UUID, request: PageReq
 
 
 # --- seller profiles: registry answers, bank accounts, devices (service/profiles.py) ----------
-# Appended while the head of this file was being edited elsewhere; these imports belong with
-# the ones at the top and can move there.
-from sqlalchemy import or_  # noqa: E402
-
-from fourflow.tradedata.models import RegistryRecord, SellerBankAccount, SellerDevice  # noqa: E402
 
 
 def upsert_registry_record(session: Session, seller_organisation_id: uuid.UUID,

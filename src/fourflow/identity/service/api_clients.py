@@ -58,7 +58,7 @@ def create_api_client(session: Session, principal: Principal | None, organisatio
         organisation_id=organisation_id, name=data.name,
         client_id=client_id or f"ff_{new_secret(12)}", secret_digest=secret_digest(secret),
         scopes=sorted({scope.value for scope in data.scopes}),
-        created_by_user_id=principal.actor_id if principal and principal.actor_type == "user" else None,
+        created_by_user_id=principal.user_id if principal else None,
     )
     repository.add(session, client)
     context = principal.audit_context() if principal else audit.AuditContext.system()

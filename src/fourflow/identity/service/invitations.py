@@ -70,7 +70,7 @@ def invite_user(session: Session, principal: Principal, settings: Settings,
         id=invitation_id, organisation_id=organisation.id, email=email, role=data.role.value,
         language=data.language,
         token_digest=secret_digest(invitation_token(secret, invitation_id)),
-        invited_by_user_id=principal.actor_id if principal.actor_type == "user" else None,
+        invited_by_user_id=principal.user_id,
         expires_at=get_clock().now() + timedelta(hours=settings.security.invitation_lifetime_hours),
     )
     repository.add(session, invitation)

@@ -137,7 +137,7 @@ async def upload(request: Request, session: Db, principal: Uploader) -> Response
             format=values["format"], source=upload_file.file, filename=upload_file.filename,
             channel="web", secret=secret,
             options=UploadOptions(warehouse=values["warehouse"][:64] or None, as_of=as_of),
-            uploaded_by_user_id=principal.actor_id if principal.actor_type == "user" else None))
+            uploaded_by_user_id=principal.user_id))
         if error is not None or summary is None:
             outcome.update(_problems(error))
             return _outcome(request, session, principal, seller_id, outcome, fragment,
