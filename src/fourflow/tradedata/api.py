@@ -68,13 +68,7 @@ async def upload(request: Request, session: Db, principal: Uploader,
                               secret=secret, options=UploadOptions(warehouse=warehouse, as_of=as_of),
                               uploaded_by_user_id=principal.user_id)
 
-    return _summary_out(await run_in_threadpool(run))
-
-
-def _summary_out(summary: service.IngestSummary) -> IngestSummaryOut:
-    return IngestSummaryOut(format=summary.format, rows=summary.rows, inserted=summary.inserted,
-                            updated=summary.updated, duplicates=summary.duplicates,
-                            rejected=summary.rejected, batch_id=summary.batch_id, tables=summary.tables)
+    return IngestSummaryOut.model_validate(await run_in_threadpool(run))
 
 
 @router.post("/push", response_model=IngestSummaryOut, status_code=201)
@@ -91,7 +85,7 @@ async def push(request: Request, session: Db, principal: Uploader) -> IngestSumm
                               format="push-json", source=io.BytesIO(body), filename=None, channel="push",
                               secret=secret, uploaded_by_user_id=principal.user_id)
 
-    return _summary_out(await run_in_threadpool(run))
+    return IngestSummaryOut.model_validate(await run_in_threadpool(run))
 
 
 @router.get("/push/schema")

@@ -13,6 +13,8 @@ from fourflow.core.pagination import PageOut
 
 
 class IngestSummaryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     format: str
     rows: int
     inserted: int

@@ -115,7 +115,6 @@ class IngestSummary:
     duplicates: int
     rejected: int
     batch_id: uuid.UUID
-    encoding: str | None
     tables: dict[str, int] = field(default_factory=dict)  # rows inserted per table
 
 
@@ -202,7 +201,7 @@ def _ingest(session: Session, context: audit.AuditContext, connector: Connector,
                                              "inserted": inserted, "updated": updated})
     if progress is not None:
         progress(reader.bytes_read, records)
-    return IngestSummary(format, records, inserted, updated, duplicates, 0, batch_id, None,
+    return IngestSummary(format, records, inserted, updated, duplicates, 0, batch_id,
                          {table: count.inserted for table, count in counts.items()})
 
 
