@@ -1,0 +1,1 @@
+"""Risk engine tables (SQLAlchemy)."""

@@ -1,0 +1,1 @@
+"""Every query of the risk engine, one module per concern."""
