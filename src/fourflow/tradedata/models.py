@@ -15,7 +15,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,6 +48,8 @@ class IngestBatch(UUIDPrimaryKey, Timestamps, Base):
     """One accepted file (or push) for one seller: what came in and what it changed."""
 
     __tablename__ = "trade_ingest_batches"
+    # The target of every ingested row's (batch, seller) reference.
+    __table_args__ = (UniqueConstraint("id", "seller_organisation_id"),)
 
     seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     format: Mapped[str] = mapped_column(String(32))
@@ -55,12 +66,21 @@ class IngestBatch(UUIDPrimaryKey, Timestamps, Base):
 
 
 class _Ingested:
-    """Columns every ingested trade row has."""
+    """Columns every ingested trade row has. The row refers to its batch by (batch, seller) in one
+    foreign key (``ingested_table_args``): the batch's own reference to the organisation covers
+    the seller, the database guarantees a row's seller is its batch's seller, and a bulk load pays
+    for one reference check per row rather than two."""
 
-    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
-    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trade_ingest_batches.id"), index=True)
+    seller_organisation_id: Mapped[uuid.UUID]
+    batch_id: Mapped[uuid.UUID] = mapped_column(index=True)
     source_line: Mapped[int]
     content_digest: Mapped[str] = mapped_column(String(32))
+
+
+def ingested_table_args(*constraints: Any) -> tuple[Any, ...]:
+    return (*constraints, ForeignKeyConstraint(
+        ["batch_id", "seller_organisation_id"],
+        ["trade_ingest_batches.id", "trade_ingest_batches.seller_organisation_id"]))
 
 
 class Store(UUIDPrimaryKey, Timestamps, Base):
@@ -78,7 +98,8 @@ class Store(UUIDPrimaryKey, Timestamps, Base):
 
 class Settlement(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_settlements"
-    __table_args__ = (UniqueConstraint("seller_organisation_id", "marketplace", "settlement_id"),)
+    __table_args__ = ingested_table_args(
+        UniqueConstraint("seller_organisation_id", "marketplace", "settlement_id"))
 
     marketplace: Mapped[str] = mapped_column(String(32))
     settlement_id: Mapped[str] = mapped_column(String(64))
@@ -92,7 +113,7 @@ class Settlement(UUIDPrimaryKey, _Ingested, Base):
 
 class SettlementLine(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_settlement_lines"
-    __table_args__ = (
+    __table_args__ = ingested_table_args(
         UniqueConstraint("seller_organisation_id", "marketplace", "source_key"),
         Index("ix_trade_settlement_lines_seller_posted", "seller_organisation_id", "posted_at"),
         # A settlement's lines may name different marketplaces (one EU settlement pays several).
@@ -115,7 +136,7 @@ class SettlementLine(UUIDPrimaryKey, _Ingested, Base):
 
 class Order(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_orders"
-    __table_args__ = (
+    __table_args__ = ingested_table_args(
         UniqueConstraint("seller_organisation_id", "marketplace", "order_id"),
         Index("ix_trade_orders_seller_purchased", "seller_organisation_id", "purchased_at"),
         # Settlement lines, tracking events and returns name an order without its marketplace.
@@ -136,7 +157,8 @@ class Order(UUIDPrimaryKey, _Ingested, Base):
 
 class OrderLine(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_order_lines"
-    __table_args__ = (UniqueConstraint("seller_organisation_id", "marketplace", "order_id", "line_key"),)
+    __table_args__ = ingested_table_args(
+        UniqueConstraint("seller_organisation_id", "marketplace", "order_id", "line_key"))
 
     marketplace: Mapped[str] = mapped_column(String(32))
     order_id: Mapped[str] = mapped_column(String(64))
@@ -150,7 +172,7 @@ class OrderLine(UUIDPrimaryKey, _Ingested, Base):
 
 class TrackingEvent(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_tracking_events"
-    __table_args__ = (
+    __table_args__ = ingested_table_args(
         UniqueConstraint("seller_organisation_id", "carrier", "tracking_number", "event_at",
                          "carrier_status"),
         Index("ix_trade_tracking_events_seller_tracking", "seller_organisation_id", "tracking_number"),
@@ -169,7 +191,8 @@ class TrackingEvent(UUIDPrimaryKey, _Ingested, Base):
 
 class StockSnapshot(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_stock_snapshots"
-    __table_args__ = (UniqueConstraint("seller_organisation_id", "warehouse", "sku", "snapshot_date"),)
+    __table_args__ = ingested_table_args(
+        UniqueConstraint("seller_organisation_id", "warehouse", "sku", "snapshot_date"))
 
     warehouse: Mapped[str] = mapped_column(String(64))
     sku: Mapped[str] = mapped_column(String(100))
@@ -183,7 +206,8 @@ class StockSnapshot(UUIDPrimaryKey, _Ingested, Base):
 
 class StockMovement(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_stock_movements"
-    __table_args__ = (UniqueConstraint("seller_organisation_id", "warehouse", "movement_id"),)
+    __table_args__ = ingested_table_args(
+        UniqueConstraint("seller_organisation_id", "warehouse", "movement_id"))
 
     warehouse: Mapped[str] = mapped_column(String(64))
     movement_id: Mapped[str] = mapped_column(String(64))
@@ -196,7 +220,8 @@ class StockMovement(UUIDPrimaryKey, _Ingested, Base):
 
 class CustomsDeclaration(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_customs_declarations"
-    __table_args__ = (UniqueConstraint("seller_organisation_id", "declaration_id"),)
+    __table_args__ = ingested_table_args(
+        UniqueConstraint("seller_organisation_id", "declaration_id"))
 
     declaration_id: Mapped[str] = mapped_column(String(64))
     declared_at: Mapped[datetime]
@@ -216,7 +241,8 @@ class CustomsDeclaration(UUIDPrimaryKey, _Ingested, Base):
 
 class ProductReturn(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_returns"
-    __table_args__ = (UniqueConstraint("seller_organisation_id", "marketplace", "return_id"),)
+    __table_args__ = ingested_table_args(
+        UniqueConstraint("seller_organisation_id", "marketplace", "return_id"))
 
     marketplace: Mapped[str] = mapped_column(String(32))
     return_id: Mapped[str] = mapped_column(String(64))
@@ -229,7 +255,8 @@ class ProductReturn(UUIDPrimaryKey, _Ingested, Base):
 
 class CustomerReview(UUIDPrimaryKey, _Ingested, Base):
     __tablename__ = "trade_reviews"
-    __table_args__ = (UniqueConstraint("seller_organisation_id", "marketplace", "review_id"),)
+    __table_args__ = ingested_table_args(
+        UniqueConstraint("seller_organisation_id", "marketplace", "review_id"))
 
     marketplace: Mapped[str] = mapped_column(String(32))
     review_id: Mapped[str] = mapped_column(String(64))

@@ -74,7 +74,10 @@ def upsert_store(session: Session, seller_organisation_id: uuid.UUID, marketplac
 INGESTED_COLUMNS = ("seller_organisation_id", "batch_id", "source_line")
 COPY_CHUNK_ROWS = 5000
 MERGE_CHUNK_ROWS = 50_000
-PAIRING_SETTINGS = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin", "jit")
+# How a chunk merge runs (see StagedTable._merge_staged): index probes only, no JIT, and memory
+# enough to sort and hold a chunk (the default 4 MB spills a 50k-row chunk to disk twice).
+PAIRING_SETTINGS = {"enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off",
+                    "jit": "off", "work_mem": "'64MB'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,27 +107,24 @@ class StagedTable:
     chunks of MERGE_CHUNK_ROWS, each chunk one set-based statement instead of thousands of
     single-row upserts. Everything happens in the caller's transaction (the ingest's
     savepoint), so a file refused late still stores nothing; merging as the file streams lets
-    the database work while the connector parses the next rows."""
+    the database work while the connector parses the next rows.
+
+    Rows arrive already in COPY's text format (``copy_text_line``): whoever parses the file
+    encodes them, possibly in another process, and this side only passes bytes on."""
 
     def __init__(self, session: Session, load: TableLoad, seller_organisation_id: uuid.UUID,
                  batch_id: uuid.UUID) -> None:
         self._session = session
         self._load = load
         self._prefix = (seller_organisation_id, batch_id)
-        self._buffer: list[tuple[Any, ...]] = []
         self._staging = f"staging_{load.table}_{batch_id.hex[:12]}"
         self._staged = self._unmerged = self._inserted = self._updated = 0
         self._created = False
 
-    def add(self, source_line: int, values: tuple[Any, ...]) -> None:
-        self._buffer.append((source_line, *values))
-        if len(self._buffer) >= COPY_CHUNK_ROWS:
-            self.flush()
-            if self._unmerged >= MERGE_CHUNK_ROWS:
-                self._merge_staged()
-
-    def flush(self) -> None:
-        if not self._buffer:
+    def write(self, copy_text: str, rows: int) -> None:
+        """Stage ``rows`` rows given as COPY text lines (source line first, then the load's
+        columns); merge once enough are staged."""
+        if not rows:
             return
         driver = _driver(self._session)
         staging = sql.Identifier(self._staging)
@@ -144,15 +144,14 @@ class StagedTable:
         copied = sql.SQL(", ").join(map(sql.Identifier, ("source_line", *self._load.columns)))
         with driver.cursor() as cursor, cursor.copy(sql.SQL("COPY {staging} ({columns}) FROM STDIN").format(
                 staging=staging, columns=copied)) as copy:
-            for row in self._buffer:
-                copy.write_row(row)
-        self._staged += len(self._buffer)
-        self._unmerged += len(self._buffer)
-        self._buffer = []
+            copy.write(copy_text.encode())
+        self._staged += rows
+        self._unmerged += rows
+        if self._unmerged >= MERGE_CHUNK_ROWS:
+            self._merge_staged()
 
     def merge(self) -> MergeCounts:
         """Merge what is still staged and drop the staging table; the counts cover the file."""
-        self.flush()
         if not self._created:
             return MergeCounts(0, 0, 0)
         self._merge_staged()
@@ -195,8 +194,7 @@ class StagedTable:
         # rows for each chunk.
         # (JIT too: the disabled methods' huge nominal costs would otherwise buy a quarter
         # second of compilation for every chunk.)
-        for setting in PAIRING_SETTINGS:
-            driver.execute(f"SET LOCAL {setting} = off")
+        driver.execute("; ".join(f"SET LOCAL {name} = {value}" for name, value in PAIRING_SETTINGS.items()))
         row = driver.execute(sql.SQL("""
             WITH paired AS MATERIALIZED (
                 SELECT DISTINCT ON ({key}) {incoming_columns},
@@ -214,8 +212,7 @@ class StagedTable:
                 RETURNING 1)
             SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)""").format(**names)
         ).fetchone()
-        for setting in PAIRING_SETTINGS:
-            driver.execute(f"SET LOCAL {setting} TO DEFAULT")
+        driver.execute("; ".join(f"SET LOCAL {setting} TO DEFAULT" for setting in PAIRING_SETTINGS))
         # DELETE, not TRUNCATE: truncating gives the table a new file, another catalog change.
         driver.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(self._staging)))
         assert row is not None
@@ -223,6 +220,31 @@ class StagedTable:
         self._inserted += inserted
         self._updated += updated
         self._unmerged = 0
+
+
+# COPY's text format: these four characters are escaped, NULL is \\N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text_line(values: tuple[Any, ...]) -> str:
+    """One row in COPY's text format. Called for every row of a million-line file, so the
+    common types are tested by identity, cheapest first."""
+    fields = []
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+                value = value.translate(_COPY_ESCAPES)
+            fields.append(value)
+        elif value is None:
+            fields.append("\\N")
+        elif kind is datetime or kind is date:
+            fields.append(value.isoformat())
+        elif kind is bytes:
+            fields.append("\\\\x" + value.hex())  # bytea's hex form, its backslash escaped
+        else:  # int, Decimal
+            fields.append(str(value))
+    return "\t".join(fields) + "\n"
 
 
 def lock_seller_ingest(session: Session, seller_organisation_id: uuid.UUID) -> None:

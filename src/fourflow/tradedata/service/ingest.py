@@ -5,12 +5,9 @@ event."""
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
-import queue
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
@@ -21,61 +18,14 @@ from fourflow.core import jobs
 from fourflow.core.errors import ValidationFailed
 from fourflow.core.i18n import N_, Language, translate
 from fourflow.tradedata import repository
-from fourflow.tradedata.connectors.registry import CONNECTORS, Connector, UploadOptions, connector_for
+from fourflow.tradedata.connectors.registry import CONNECTORS, UploadOptions, connector_for
 from fourflow.tradedata.models import IngestBatch
-from fourflow.tradedata.records import (
-    CustomerReview,
-    CustomsDeclaration,
-    FxRate,
-    Order,
-    Problem,
-    ProductReturn,
-    Settlement,
-    SettlementLine,
-    StockMovement,
-    StockSnapshot,
-    TrackingEvent,
-    TradeRecord,
-)
-from fourflow.tradedata.repository import MergeCounts, StagedTable, TableLoad
-from fourflow.tradedata.service import personal_data, quality
+from fourflow.tradedata.records import Problem
+from fourflow.tradedata.repository import MergeCounts, StagedTable
+from fourflow.tradedata.service import quality, staging
 
 MAX_PROBLEMS_SHOWN = 100
 PROGRESS_EVERY_ROWS = 50_000
-
-SETTLEMENTS = TableLoad("trade_settlements", (
-    "marketplace", "settlement_id", "currency", "total", "period_start", "period_end", "deposit_date",
-    "status"), key=("marketplace", "settlement_id"))
-SETTLEMENT_LINES = TableLoad("trade_settlement_lines", (
-    "marketplace", "settlement_id", "source_key", "kind", "transaction_type", "description", "currency",
-    "amount", "posted_at", "order_id", "sku", "quantity"), key=("marketplace", "source_key"))
-ORDERS = TableLoad("trade_orders", (
-    "marketplace", "order_id", "purchased_at", "status", "currency", "total", "ship_country",
-    "sales_channel", "buyer_personal_data"), key=("marketplace", "order_id"),
-    undigested=("buyer_personal_data",))
-ORDER_LINES = TableLoad("trade_order_lines", (
-    "marketplace", "order_id", "line_key", "sku", "title", "quantity", "currency", "item_price"),
-    key=("marketplace", "order_id", "line_key"))
-TRACKING_EVENTS = TableLoad("trade_tracking_events", (
-    "carrier", "tracking_number", "status", "carrier_status", "event_at", "location", "message",
-    "order_id", "warehouse"), key=("carrier", "tracking_number", "event_at", "carrier_status"))
-STOCK_SNAPSHOTS = TableLoad("trade_stock_snapshots", (
-    "warehouse", "sku", "snapshot_date", "on_hand", "pledged", "locked", "unit_cost_currency",
-    "unit_cost"), key=("warehouse", "sku", "snapshot_date"))
-STOCK_MOVEMENTS = TableLoad("trade_stock_movements", (
-    "warehouse", "movement_id", "sku", "kind", "quantity", "moved_at", "reference"),
-    key=("warehouse", "movement_id"))
-CUSTOMS_DECLARATIONS = TableLoad("trade_customs_declarations", (
-    "declaration_id", "declared_at", "status", "hs_code", "description", "quantity", "unit", "currency",
-    "declared_value", "origin_country", "destination_country", "port_of_loading", "port_of_discharge",
-    "reference"), key=("declaration_id",))
-
-RETURNS = TableLoad("trade_returns", (
-    "marketplace", "return_id", "order_id", "sku", "quantity", "returned_at", "reason"),
-    key=("marketplace", "return_id"))
-REVIEWS = TableLoad("trade_reviews", ("marketplace", "review_id", "sku", "rating", "reviewed_at"),
-                    key=("marketplace", "review_id"))
-
 
 class UnknownFormat(ValidationFailed):
     code = "unknown_format"
@@ -138,7 +88,7 @@ def ingest(session: Session, context: audit.AuditContext, *, seller_organisation
     savepoint = session.begin_nested()
     try:
         repository.lock_seller_ingest(session, seller_organisation_id)
-        summary = _ingest(session, context, connector, seller_organisation_id=seller_organisation_id,
+        summary = _ingest(session, context, seller_organisation_id=seller_organisation_id,
                           format=format, source=source, filename=filename, channel=channel, secret=secret,
                           uploaded_by_user_id=uploaded_by_user_id, progress=progress,
                           options=options or UploadOptions())
@@ -149,7 +99,7 @@ def ingest(session: Session, context: audit.AuditContext, *, seller_organisation
     return summary
 
 
-def _ingest(session: Session, context: audit.AuditContext, connector: Connector, *,
+def _ingest(session: Session, context: audit.AuditContext, *,
             seller_organisation_id: uuid.UUID, format: str, source: BinaryIO, filename: str | None,
             channel: str, secret: str, uploaded_by_user_id: uuid.UUID | None,
             progress: ProgressCallback | None, options: UploadOptions) -> IngestSummary:
@@ -162,20 +112,24 @@ def _ingest(session: Session, context: audit.AuditContext, connector: Connector,
                         uploaded_by_user_id=uploaded_by_user_id, channel=channel)
     session.add(batch)
     session.flush()
-    stager = _Stager(session, seller_organisation_id, batch_id, secret)
+    stager = _Stager(session, seller_organisation_id, batch_id)
     problems: list[Problem] = []
     rejected = records = 0
-    for item in _parsed_alongside(connector.parse(cast(BinaryIO, reader), options)):
+    request = staging.ParseRequest(format, options, seller_organisation_id, secret)
+    for item in staging.staged(request, cast(BinaryIO, reader), staging.source_size(source)):
         if isinstance(item, Problem):
             rejected += 1
             if len(problems) < MAX_PROBLEMS_SHOWN:
                 problems.append(item)
-            continue
-        records += 1
-        if not rejected:  # once the file is refused, keep reading only to list its problems
+        elif isinstance(item, staging.ParseFinished):
+            records = item.records
+        elif not rejected:  # once the file is refused, only its problems are still listed
             stager.add(item)
-        if progress is not None and records % PROGRESS_EVERY_ROWS == 0:
-            progress(reader.bytes_read, records)
+            if isinstance(item, staging.StagedRows):
+                passed = item.records // PROGRESS_EVERY_ROWS > records // PROGRESS_EVERY_ROWS
+                if progress is not None and passed:
+                    progress(reader.bytes_read, item.records)
+                records = item.records
     if rejected:
         raise FileRejected(problems, rows=records + rejected, rejected=rejected, format=format)
     counts = stager.merge()
@@ -206,142 +160,34 @@ def _ingest(session: Session, context: audit.AuditContext, connector: Connector,
 
 
 class _Stager:
-    """Maps each canonical record to its table's row and stages it."""
+    """Passes each table's encoded rows on to its staging table; rates go to the shared table."""
 
-    def __init__(self, session: Session, seller_organisation_id: uuid.UUID, batch_id: uuid.UUID,
-                 secret: str) -> None:
+    def __init__(self, session: Session, seller_organisation_id: uuid.UUID, batch_id: uuid.UUID) -> None:
         self._session = session
         self._seller = seller_organisation_id
         self._batch = batch_id
-        self._secret = secret
         self._tables: dict[str, StagedTable] = {}
-        self._rates: list[dict[str, object]] = []
         self._rates_seen = self._rates_inserted = 0
 
-    def _table(self, load: TableLoad) -> StagedTable:
-        staged = self._tables.get(load.table)
+    def add(self, item: staging.StagedRows | staging.Rates) -> None:
+        if isinstance(item, staging.Rates):
+            self._rates_seen += len(item.rates)
+            self._rates_inserted += repository.insert_rates(self._session, [
+                {"id": uuid.uuid4(), "source": "ECB", "base_currency": rate.base_currency,
+                 "quote_currency": rate.quote_currency, "rate_date": rate.rate_date, "rate": rate.rate}
+                for rate in item.rates])
+            return
+        staged = self._tables.get(item.table)
         if staged is None:
-            staged = self._tables[load.table] = StagedTable(self._session, load, self._seller, self._batch)
-        return staged
-
-    def add(self, record: TradeRecord) -> None:
-        if isinstance(record, SettlementLine):
-            self._table(SETTLEMENT_LINES).add(record.line, (
-                record.marketplace, record.settlement_id, record.source_key, record.kind.value,
-                record.transaction_type[:64], record.description[:200], record.amount.currency,
-                record.amount.amount, record.posted_at, record.order_id, record.sku, record.quantity))
-        elif isinstance(record, Settlement):
-            self._table(SETTLEMENTS).add(record.line, (
-                record.marketplace, record.settlement_id, record.total.currency, record.total.amount,
-                record.period_start, record.period_end, record.deposit_date, record.status))
-        elif isinstance(record, Order):
-            self._table(ORDERS).add(record.line, (
-                record.marketplace, record.order_id, record.purchased_at, record.status[:32],
-                record.currency, None if record.total is None else record.total.amount,
-                record.ship_country, record.sales_channel,
-                personal_data.encrypt(record.buyer, secret=self._secret,
-                                      seller_organisation_id=self._seller)))
-            lines = self._table(ORDER_LINES)
-            for order_line in record.lines:
-                lines.add(record.line, (
-                    record.marketplace, record.order_id, order_line.line_key, order_line.sku,
-                    order_line.title, order_line.quantity, order_line.item_price.currency,
-                    order_line.item_price.amount))
-        elif isinstance(record, TrackingEvent):
-            self._table(TRACKING_EVENTS).add(record.line, (
-                record.carrier, record.tracking_number, record.status.value, record.carrier_status[:64],
-                record.event_at, record.location and record.location[:200], record.message,
-                record.order_id, record.warehouse))
-        elif isinstance(record, StockSnapshot):
-            self._table(STOCK_SNAPSHOTS).add(record.line, (
-                record.warehouse, record.sku, record.snapshot_date, record.on_hand, record.pledged,
-                record.locked, None if record.unit_cost is None else record.unit_cost.currency,
-                None if record.unit_cost is None else record.unit_cost.amount))
-        elif isinstance(record, StockMovement):
-            self._table(STOCK_MOVEMENTS).add(record.line, (
-                record.warehouse, record.movement_id, record.sku, record.kind.value, record.quantity,
-                record.moved_at, record.reference))
-        elif isinstance(record, CustomsDeclaration):
-            self._table(CUSTOMS_DECLARATIONS).add(record.line, (
-                record.declaration_id, record.declared_at, record.status, record.hs_code,
-                record.description, record.quantity, record.unit, record.declared_value.currency,
-                record.declared_value.amount, record.origin_country, record.destination_country,
-                record.port_of_loading, record.port_of_discharge, record.reference))
-        elif isinstance(record, ProductReturn):
-            self._table(RETURNS).add(record.line, (
-                record.marketplace, record.return_id, record.order_id, record.sku, record.quantity,
-                record.returned_at, record.reason and record.reason[:100]))
-        elif isinstance(record, CustomerReview):
-            self._table(REVIEWS).add(record.line, (
-                record.marketplace, record.review_id, record.sku, record.rating, record.reviewed_at))
-        elif isinstance(record, FxRate):
-            # Reference rates are the platform's, not the seller's: the shared rates table.
-            self._rates.append({"id": uuid.uuid4(), "source": "ECB", "base_currency": record.base_currency,
-                                "quote_currency": record.quote_currency, "rate_date": record.rate_date,
-                                "rate": record.rate})
-            self._rates_seen += 1
-            if len(self._rates) >= 1000:
-                self._flush_rates()
-
-    def _flush_rates(self) -> None:
-        self._rates_inserted += repository.insert_rates(self._session, self._rates)
-        self._rates = []
+            staged = self._tables[item.table] = StagedTable(
+                self._session, staging.TABLE_LOADS[item.table], self._seller, self._batch)
+        staged.write(item.copy_text, item.rows)
 
     def merge(self) -> dict[str, MergeCounts]:
         counts = {table: staged.merge() for table, staged in self._tables.items()}
         if self._rates_seen:
-            self._flush_rates()
             counts["fx_reference_rates"] = MergeCounts(self._rates_seen, self._rates_inserted, 0)
         return counts
-
-
-PARSE_CHUNK_ITEMS = 2000
-PARSE_CHUNKS_AHEAD = 64  # ~128k items: enough to keep parsing through a chunk merge
-_END = object()
-
-
-def _parsed_alongside(parsed: Iterator[TradeRecord | Problem]) -> Iterator[TradeRecord | Problem]:
-    """Run the connector in a thread of its own, a few thousand items ahead of the caller: while
-    this thread waits for the database (COPY, chunk merges; the driver releases the GIL), the
-    connector parses on the other core. The queue bounds memory; a connector error is raised
-    here, in the caller's thread."""
-    chunks: queue.Queue[object] = queue.Queue(maxsize=PARSE_CHUNKS_AHEAD)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            chunk: list[TradeRecord | Problem] = []
-            for item in parsed:
-                chunk.append(item)
-                if len(chunk) >= PARSE_CHUNK_ITEMS:
-                    chunks.put(chunk)
-                    chunk = []
-                if stop.is_set():
-                    return
-            chunks.put(chunk)
-            chunks.put(_END)
-        except BaseException as error:  # noqa: BLE001 - handed to the consuming thread
-            chunks.put(error)
-
-    # The parser sees the caller's context (language, clock overrides).
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,), daemon=True,
-                              name="tradedata-parse")
-    thread.start()
-    try:
-        while True:
-            chunk = chunks.get()
-            if chunk is _END:
-                return
-            if isinstance(chunk, BaseException):
-                raise chunk
-            yield from cast(list[TradeRecord | Problem], chunk)
-    finally:
-        stop.set()
-        while thread.is_alive():  # let a producer blocked on a full queue finish
-            try:
-                chunks.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.05)
 
 
 class _CountingReader:

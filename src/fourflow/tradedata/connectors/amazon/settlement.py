@@ -319,8 +319,9 @@ def _optional_datetime(row: dict[str, str], column: str) -> datetime | None:
 
 
 def _posted_at(row: dict[str, str]) -> datetime | None:
-    if optional_text(row, "posted-date-time"):
-        return _optional_datetime(row, "posted-date-time")
+    text = optional_text(row, "posted-date-time")
+    if text is not None:
+        return datetime_value(text, "posted-date-time", DATETIME_FORMATS)
     return _optional_datetime(row, "posted-date")
 
 
@@ -341,7 +342,7 @@ def _identity(row: dict[str, str], transaction_type: str, amount_type: str,
     sits in the file and of how the file writes numbers and dates."""
     parts = [transaction_type, amount_type, amount_description,
              posted_at.isoformat() if posted_at else "", _canonical_number(amount)]
-    parts.extend(optional_text(row, column) or "" for column in _IDENTITY_COLUMNS)
+    parts.extend([(row.get(column) or "").strip() for column in _IDENTITY_COLUMNS])
     return "\x1f".join(parts)
 
 
