@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from tests.conftest import shared_data
 from tests.helpers import organisation_id, sign_in
 
 SECRET = "test-secret-for-personal-data-0123456789"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tradedata"
 TRANSACTIONS = "marketplace/shopify_api_fixture_payouts_transactions.json"
 
 
@@ -91,3 +93,20 @@ def test_each_batch_is_measured_and_failures_are_alerts(demo: Session) -> None:
         Decimal("0.0000"), False)
     alerts = {check.check_name for check in quality.latest_checks(demo, seller, failed_only=True)}
     assert {"settlement_lines_reference_orders", "data_is_recent"} <= alerts
+
+
+def test_orders_whose_lines_do_not_add_up_are_named(demo: Session) -> None:
+    seller = uuid.UUID(organisation_id(demo, "lumen-electronics"))
+    document = json.loads((FIXTURES / "shopify" / "orders_api.json").read_text())
+    good = _ingest(demo, seller, "shopify-orders", json.dumps(document).encode())
+    checks = {check.check_name: check for check in quality.batch_checks(demo, good.batch_id)}
+    assert (checks["order_lines_add_up"].score, checks["order_lines_add_up"].passed) == (Decimal("1"), True)
+    # The marketplace says the first order's lines come to 130.00; they come to 128.80.
+    document["orders"][0]["total_line_items_price"] = "130.00"
+    document["orders"][0]["updated_at"] = "2024-03-06T10:00:00+01:00"
+    changed = _ingest(demo, seller, "shopify-orders", json.dumps(document).encode())
+    checks = {check.check_name: check for check in quality.batch_checks(demo, changed.batch_id)}
+    check = checks["order_lines_add_up"]
+    assert (check.score, check.passed, check.dimension) == (Decimal("0.0000"), False, "accuracy")
+    assert check.details == {"orders": 1, "not_adding_up": [
+        {"order_id": "5807373811862", "stated": "130.0000", "lines": "128.8000"}]}

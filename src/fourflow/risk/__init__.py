@@ -1,1 +1,1 @@
-"""Risk engine (F9-F16): features, rules, scorecard, anomalies, related-party graph, score, limits, pricing."""
+"""Risk engine (F9-F16): features, rules, scorecard, anomalies, graph, score, limits, pricing."""

@@ -149,6 +149,7 @@ class Order(UUIDPrimaryKey, _Ingested, Base):
     status: Mapped[str] = mapped_column(String(32))
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    line_items_total: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
     ship_country: Mapped[str | None] = mapped_column(String(2))
     sales_channel: Mapped[str | None] = mapped_column(String(64))
     # Personal data (name, e-mail, phone, address), AES-GCM encrypted; see tradedata.personal_data.

@@ -116,6 +116,9 @@ class Order:
     buyer: BuyerPersonalData | None
     lines: tuple[OrderLine, ...]
     line: int
+    # What the vendor says the lines come to (before shipping, tax and discounts), when it says:
+    # checked against the lines themselves (accuracy, F8).
+    line_items_total: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -434,6 +434,21 @@ def settlement_sum_differences(session: Session, batch_id: uuid.UUID) -> list[tu
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
+def order_line_sum_differences(session: Session,
+                               batch_id: uuid.UUID) -> tuple[int, list[tuple[str, Any, Any]]]:
+    """(orders of the batch with lines whose vendor states what the lines come to, (order id,
+    stated, sum of the stored lines) of those whose lines say otherwise)."""
+    rows = session.execute(text("""
+        SELECT o.order_id, o.line_items_total, coalesce(sum(l.item_price), 0)
+          FROM trade_orders o
+          LEFT JOIN trade_order_lines l
+            ON l.seller_organisation_id = o.seller_organisation_id AND l.marketplace = o.marketplace
+           AND l.order_id = o.order_id
+         WHERE o.batch_id = :batch AND o.line_items_total IS NOT NULL
+         GROUP BY o.id HAVING count(l.id) > 0 ORDER BY o.order_id"""), {"batch": batch_id}).all()
+    return len(rows), [(row[0], row[1], row[2]) for row in rows if row[1] != row[2]]
+
+
 def settlement_period_gaps(session: Session, seller_organisation_id: uuid.UUID) -> tuple[int, list[str]]:
     """(settlements with a period, ids of those starting more than a day after the previous one
     of the same marketplace ended): a gap is a settlement report the seller has not sent."""

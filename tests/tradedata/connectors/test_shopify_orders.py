@@ -63,7 +63,7 @@ def test_reads_the_api_sample_order() -> None:
         buyer=BuyerPersonalData(
             name="Bob Norman", email="bob.norman@hostmail.com", phone="555-625-1199",
             address="Chestnut Street 92, Louisville, Kentucky, 40202"),
-        lines=(), line=1)
+        lines=(), line=1, line_items_total=_usd("597.00"))
 
 
 def test_reads_orders_with_their_line_items() -> None:
@@ -77,7 +77,7 @@ def test_reads_orders_with_their_line_items() -> None:
                       title="Sencha Green Tea - 100 g", quantity=2, item_price=_eur("49.80")),
             OrderLine(line_key="14503418331286", sku="KETTLE-01", title="Glass Kettle",
                       quantity=1, item_price=_eur("79.00")),
-        ), line=1)
+        ), line=1, line_items_total=_eur("128.80"))
     # No shipping address and no order email: the customer is the buyer.
     assert second == Order(
         marketplace="shopify", order_id="5807373844630",
@@ -87,7 +87,7 @@ def test_reads_orders_with_their_line_items() -> None:
         buyer=BuyerPersonalData(name="Li Wei", email="li.wei@example.com", phone="+14155550100",
                                 address=None),
         lines=(OrderLine(line_key="14503418364054", sku=None, title="Gift Wrap", quantity=1,
-                         item_price=_usd("19.99")),), line=2)
+                         item_price=_usd("19.99")),), line=2, line_items_total=_usd("19.99"))
 
 
 def test_reads_a_single_order_document() -> None:
@@ -167,14 +167,14 @@ def test_reads_the_orders_export() -> None:
                       title="Sencha Green Tea - 100 g", quantity=2, item_price=_eur("49.80")),
             OrderLine(line_key="KETTLE-01#2", sku="KETTLE-01", title="Glass Kettle", quantity=1,
                       item_price=_eur("79.00")),
-        ), line=2)
+        ), line=2, line_items_total=_eur("128.80"))
     assert second == Order(
         marketplace="shopify", order_id="5807373844630",
         purchased_at=datetime(2024, 3, 5, 23, 39, 51, tzinfo=UTC),
         status="partially_refunded/unfulfilled", currency="USD", total=_usd("19.99"),
         ship_country=None, sales_channel="pos", buyer=None,
         lines=(OrderLine(line_key="#1", sku=None, title="Gift Wrap", quantity=1,
-                         item_price=_usd("19.99")),), line=4)
+                         item_price=_usd("19.99")),), line=4, line_items_total=_usd("19.99"))
 
 
 def _rows() -> list[str]:

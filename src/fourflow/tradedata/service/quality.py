@@ -37,6 +37,8 @@ CHECKS = {check.name: check for check in (
                     N_("Orders carry a total and a country")),
     CheckDefinition("settlements_balance", "accuracy", Decimal("1"),
                     N_("Each settlement's lines add up to its deposit")),
+    CheckDefinition("order_lines_add_up", "accuracy", Decimal("0.99"),
+                    N_("Each order's lines add up to what its marketplace says they come to")),
     CheckDefinition("settlement_lines_reference_orders", "consistency", Decimal("0.90"),
                     N_("Settlement lines refer to known orders")),
     CheckDefinition("tracking_references_orders", "consistency", Decimal("0.90"),
@@ -77,6 +79,11 @@ def assess_batch(session: Session, seller_organisation_id: uuid.UUID, batch_id: 
         rows, missing = repository.missing_fields(session, "trade_orders", batch_id,
                                                   "total IS NOT NULL AND ship_country IS NOT NULL")
         measured.append(("orders_complete", _share(rows - missing, rows), {"rows": rows, "missing": missing}))
+        stated, differing = repository.order_line_sum_differences(session, batch_id)
+        measured.append(("order_lines_add_up", _share(stated - len(differing), stated), {
+            "orders": stated, "not_adding_up": [
+                {"order_id": order_id, "stated": str(stated_total), "lines": str(lines)}
+                for order_id, stated_total, lines in differing[:20]]}))
     if "trade_tracking_events" in tables:
         referring, unknown = repository.unknown_order_references(session, "trade_tracking_events", batch_id)
         measured.append(("tracking_references_orders", _share(referring - unknown, referring),

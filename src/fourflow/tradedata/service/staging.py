@@ -50,7 +50,7 @@ SETTLEMENT_LINES = TableLoad("trade_settlement_lines", (
     "amount", "posted_at", "order_id", "sku", "quantity"), key=("marketplace", "source_key"))
 ORDERS = TableLoad("trade_orders", (
     "marketplace", "order_id", "purchased_at", "status", "currency", "total", "ship_country",
-    "sales_channel", "buyer_personal_data"), key=("marketplace", "order_id"),
+    "sales_channel", "buyer_personal_data", "line_items_total"), key=("marketplace", "order_id"),
     undigested=("buyer_personal_data",))
 ORDER_LINES = TableLoad("trade_order_lines", (
     "marketplace", "order_id", "line_key", "sku", "title", "quantity", "currency", "item_price"),
@@ -219,7 +219,8 @@ class _RowEncoder:
                 record.currency, None if record.total is None else record.total.amount,
                 record.ship_country, record.sales_channel,
                 personal_data.encrypt(record.buyer, secret=self._secret,
-                                      seller_organisation_id=self._seller)))
+                                      seller_organisation_id=self._seller),
+                None if record.line_items_total is None else record.line_items_total.amount))
             return [order, *((ORDER_LINES, (
                 record.marketplace, record.order_id, order_line.line_key, order_line.sku, order_line.title,
                 order_line.quantity, order_line.item_price.currency, order_line.item_price.amount))

@@ -114,6 +114,7 @@ def _parse_json(source: BinaryIO) -> ConnectorOutput:
 def _json_order(index: int, order: dict[str, Any]) -> Order:
     currency = _currency(order, "currency")
     total = optional_text(order, "total_price")
+    line_items_total = optional_text(order, "total_line_items_price")
     shipping = _object(order, "shipping_address")
     return Order(
         marketplace=MARKETPLACE,
@@ -128,6 +129,8 @@ def _json_order(index: int, order: dict[str, Any]) -> Order:
         buyer=_json_buyer(order, shipping),
         lines=_json_lines(order, currency),
         line=index,
+        line_items_total=None if line_items_total is None else Money(
+            decimal_value(line_items_total, "total_line_items_price"), currency),
     )
 
 
@@ -274,7 +277,19 @@ def _csv_order_header(line: int, row: dict[str, str]) -> Order:
         buyer=_csv_buyer(row),
         lines=(),
         line=line,
+        line_items_total=_csv_line_items_total(row, currency),
     )
+
+
+def _csv_line_items_total(row: dict[str, str], currency: str) -> Money | None:
+    """The export's Subtotal is after discounts; the discount added back is what the line items
+    come to."""
+    subtotal = optional_text(row, "Subtotal")
+    if subtotal is None:
+        return None
+    discount = optional_text(row, "Discount Amount")
+    return Money(decimal_value(subtotal, "Subtotal") + (
+        decimal_value(discount, "Discount Amount") if discount else 0), currency)
 
 
 def _csv_buyer(row: dict[str, str]) -> BuyerPersonalData | None:

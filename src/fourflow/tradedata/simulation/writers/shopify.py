@@ -143,6 +143,7 @@ def _order(order: Order) -> dict[str, Any]:
         "created_at": order.purchased_at.isoformat(),
         "currency": order.currency,
         "total_price": _amount(order.total) if order.total else None,
+        "total_line_items_price": _amount(_line_items_total(order)),
         "financial_status": financial,
         "fulfillment_status": None if fulfillment == UNFULFILLED else fulfillment,
         "source_name": order.sales_channel,
@@ -192,6 +193,7 @@ def _order_row(order: Order) -> dict[str, str]:
         "Fulfillment Status": fulfillment,
         "Currency": order.currency,
         "Total": _amount(order.total) if order.total else "",
+        "Subtotal": _amount(_line_items_total(order)),
         "Created at": _csv_datetime(order.purchased_at, ORDERS_CSV_DATETIME_FORMAT),
         "Shipping Name": (buyer.name if buyer else None) or "",
         # The whole address goes in the street column; the connector joins the columns back.
@@ -243,3 +245,14 @@ def _csv(columns: Iterable[str], rows: Iterable[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _line_items_total(order: Order) -> Money:
+    """Shopify's ``total_line_items_price``: as read, else each written unit price times its
+    quantity."""
+    if order.line_items_total is not None:
+        return order.line_items_total
+    total = Money(Decimal(0), order.currency)
+    for line in order.lines:
+        total += _unit_price(line.item_price, line.quantity).quantized() * line.quantity
+    return total
