@@ -8,4 +8,5 @@ def import_all_models() -> None:
     import fourflow.identity.models
     import fourflow.ledger.models
     import fourflow.notifications.models
+    import fourflow.risk.models
     import fourflow.tradedata.models  # noqa: F401
