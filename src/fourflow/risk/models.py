@@ -27,7 +27,8 @@ class RuleSetVersion(UUIDPrimaryKey, Base):
     __tablename__ = "risk_rule_sets"
     __table_args__ = (
         UniqueConstraint("name", "version"),
-        Index("uq_risk_rule_sets_active_name", "name", unique=True, postgresql_where=text("status = 'active'")),
+        Index("uq_risk_rule_sets_active_name", "name", unique=True,
+              postgresql_where=text("status = 'active'")),
     )
 
     name: Mapped[str] = mapped_column(String(48))
