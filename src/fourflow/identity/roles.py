@@ -49,6 +49,11 @@ class Permission(StrEnum):
     UPLOAD_TRADE_DATA = "tradedata:upload"
     # Buyers' names, e-mails, phones and addresses (F8 classification); others see them masked.
     SEE_BUYER_PERSONAL_DATA = "tradedata:personal_data:read"
+    # A seller asks for a credit decision about itself; risk staff for any seller.
+    REQUEST_CREDIT_DECISION = "risk:decisions:request"
+    # Every seller's risk profile, decisions with the officers' reasons, alerts.
+    READ_RISK = "platform:risk:read"
+    MANAGE_RISK_RULES = "platform:risk:rules:manage"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -98,21 +103,23 @@ _PLATFORM_STAFF = _EVERYONE | {Permission.READ_ALL_ORGANISATIONS}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SELLER_ADMIN: _EVERYONE | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_API_CLIENTS,
                                     Permission.REQUEST_PAYOUT, Permission.UPLOAD_TRADE_DATA,
-                                    Permission.SEE_BUYER_PERSONAL_DATA},
-    Role.SELLER_FINANCE: _EVERYONE | {Permission.REQUEST_PAYOUT, Permission.UPLOAD_TRADE_DATA},
+                                    Permission.SEE_BUYER_PERSONAL_DATA, Permission.REQUEST_CREDIT_DECISION},
+    Role.SELLER_FINANCE: _EVERYONE | {Permission.REQUEST_PAYOUT, Permission.UPLOAD_TRADE_DATA,
+                                      Permission.REQUEST_CREDIT_DECISION},
     Role.FUNDER_ANALYST: _EVERYONE,
     Role.INVESTOR_VIEWER: _EVERYONE,
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
-    Role.RISK_OFFICER: _PLATFORM_STAFF,
-    Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG,
+    Role.RISK_OFFICER: _PLATFORM_STAFF | {Permission.READ_RISK, Permission.MANAGE_RISK_RULES,
+                                          Permission.REQUEST_CREDIT_DECISION},
+    Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK,
                                                 Permission.SEE_BUYER_PERSONAL_DATA},
     Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS,
                                         Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
        Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY,
-       Permission.SEE_CHANNELS, Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA},
-    Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG},
+       Permission.SEE_CHANNELS, Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA, Permission.READ_RISK},
+    Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK},
 }
 
 
@@ -125,6 +132,7 @@ class Scope(StrEnum):
     LEDGER_READ = "ledger:read"
     TRADEDATA_READ = "tradedata:read"
     TRADEDATA_WRITE = "tradedata:write"
+    RISK_DECIDE = "risk:decide"
 
 
 SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
@@ -134,6 +142,7 @@ SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
     Scope.LEDGER_READ: frozenset({Permission.READ_LEDGER}),
     Scope.TRADEDATA_READ: frozenset({Permission.READ_TRADE_DATA}),
     Scope.TRADEDATA_WRITE: frozenset({Permission.UPLOAD_TRADE_DATA}),
+    Scope.RISK_DECIDE: frozenset({Permission.REQUEST_CREDIT_DECISION}),
 }
 
 SCOPE_LABELS: dict[Scope, str] = {
@@ -143,6 +152,7 @@ SCOPE_LABELS: dict[Scope, str] = {
     Scope.LEDGER_READ: N_("Read the organisation's accounts and balances"),
     Scope.TRADEDATA_READ: N_("Read the organisation's trade data"),
     Scope.TRADEDATA_WRITE: N_("Send trade data (uploads and the push API)"),
+    Scope.RISK_DECIDE: N_("Ask for credit decisions about the organisation"),
 }
 
 

@@ -33,7 +33,7 @@ from fourflow.tradedata.schemas import (
     SourceLineOut,
 )
 from fourflow.tradedata.service import batches, figures, overview, quality
-from fourflow.tradedata.service.sellers import seller_in_scope, upload_target
+from fourflow.tradedata.service.sellers import seller_in_scope, target_seller
 
 router = APIRouter(prefix="/api/v1/tradedata", tags=["trade data"])
 Db = Annotated[Session, Depends(database_session, scope="function")]
@@ -62,7 +62,7 @@ async def upload(request: Request, session: Db, principal: Uploader,
     secret = request_settings(request).security.secret_key.get_secret_value()
 
     def run() -> service.IngestSummary:
-        seller = upload_target(session, principal, seller_id)
+        seller = target_seller(session, principal, seller_id)
         return service.ingest(session, principal.audit_context(), seller_organisation_id=seller,
                               format=format, source=file.file, filename=file.filename, channel="api",
                               secret=secret, options=UploadOptions(warehouse=warehouse, as_of=as_of),
@@ -80,7 +80,7 @@ async def push(request: Request, session: Db, principal: Uploader) -> IngestSumm
     secret = request_settings(request).security.secret_key.get_secret_value()
 
     def run() -> service.IngestSummary:
-        seller = upload_target(session, principal, None)
+        seller = target_seller(session, principal, None)
         return service.ingest(session, principal.audit_context(), seller_organisation_id=seller,
                               format="push-json", source=io.BytesIO(body), filename=None, channel="push",
                               secret=secret, uploaded_by_user_id=principal.user_id)

@@ -697,3 +697,60 @@ def latest_trade_day(session: Session, seller_organisation_id: uuid.UUID) -> dat
               WHERE seller_organisation_id = :seller))"""),
         {"seller": seller_organisation_id}).scalar_one_or_none()
     return None if value is None else value.astimezone(UTC).date()
+
+
+# --- inputs of the risk engine's related-party graph (service/risk_inputs.py) -----------------
+# Platform-wide on purpose: the graph looks for links *between* sellers, so these queries serve
+# system callers (the risk job, staff) and are not filtered by a caller's organisation.
+
+
+def registry_identity_rows(session: Session) -> list[tuple[Any, ...]]:
+    """(seller, company number, legal name, registered address, phone, e-mail, officers) of
+    every registry record, by seller then registry and company number."""
+    rows = session.execute(text("""
+        SELECT seller_organisation_id, company_number, legal_name, registered_address, phone, email,
+               officers
+          FROM trade_registry_records
+         ORDER BY seller_organisation_id, registry_name, company_number""")).all()
+    return [tuple(row) for row in rows]
+
+
+def bank_account_number_rows(session: Session) -> list[tuple[uuid.UUID, str]]:
+    """(seller, account number) of every seller bank account."""
+    rows = session.execute(text("""
+        SELECT seller_organisation_id, account_number FROM trade_seller_bank_accounts
+         ORDER BY seller_organisation_id, account_number""")).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def device_sighting_rows(session: Session) -> list[tuple[uuid.UUID, str, str]]:
+    """(seller, device fingerprint, IP address) of every device sighting."""
+    rows = session.execute(text("""
+        SELECT seller_organisation_id, device_fingerprint, ip_address FROM trade_seller_devices
+         ORDER BY seller_organisation_id, device_fingerprint, ip_address""")).all()
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def orders_with_buyer_data(session: Session, sales_channels: list[str] | None) -> list[tuple[Any, ...]]:
+    """(seller, marketplace, order id, purchased at, status, currency, total, line items total,
+    encrypted buyer data) of every order that carries buyer personal data, only those of the
+    given sales channels unless ``sales_channels`` is None; by seller, purchase time, order id."""
+    channel_filter = "" if sales_channels is None else "AND sales_channel = ANY(:channels)"
+    rows = session.execute(text(f"""
+        SELECT seller_organisation_id, marketplace, order_id, purchased_at, status, currency, total,
+               line_items_total, buyer_personal_data
+          FROM trade_orders
+         WHERE buyer_personal_data IS NOT NULL {channel_filter}
+         ORDER BY seller_organisation_id, purchased_at, order_id"""),  # noqa: S608 - fixed text only
+        {} if sales_channels is None else {"channels": sales_channels}).all()
+    return [tuple(row) for row in rows]
+
+
+def stock_on_hand(session: Session, seller_organisation_id: uuid.UUID, before: date) -> int:
+    """Units on hand, unpledged, in the newest snapshot of each warehouse and SKU before a date."""
+    return int(session.execute(text("""
+        SELECT coalesce(sum(on_hand - pledged - locked), 0) FROM (
+            SELECT DISTINCT ON (warehouse, sku) on_hand, pledged, locked FROM trade_stock_snapshots
+             WHERE seller_organisation_id = :seller AND snapshot_date < :before
+             ORDER BY warehouse, sku, snapshot_date DESC) newest"""),
+        {"seller": seller_organisation_id, "before": before}).scalar_one())

@@ -65,6 +65,11 @@ def organisations_of_kind(session: Session, kind: str) -> list[Organisation]:
     return repository.organisations_of_kind(session, kind)
 
 
+def organisation_by_id(session: Session, organisation_id: uuid.UUID) -> Organisation | None:
+    """For system callers (decisions, jobs) that have already checked the caller's scope."""
+    return repository.organisation_by_id(session, organisation_id)
+
+
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
     """For system callers (CLI); not filtered by a caller."""
     return repository.organisation_by_slug(session, slug)

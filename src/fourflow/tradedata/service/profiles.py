@@ -112,3 +112,9 @@ def bank_accounts(session: Session, seller_organisation_id: uuid.UUID) -> list[S
 
 def devices(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerDevice]:
     return repository.devices_of(session, seller_organisation_id)
+
+
+def stock_on_hand(session: Session, seller_organisation_id: uuid.UUID, before: date) -> int:
+    """Free units in the seller's warehouses as last reported before ``before`` (what stock can
+    still be pledged)."""
+    return repository.stock_on_hand(session, seller_organisation_id, before)

@@ -24,7 +24,8 @@ def seller_in_scope(principal: Principal) -> uuid.UUID | None:
     return None if principal.sees_all_organisations() else principal.organisation_id
 
 
-def upload_target(session: Session, principal: Principal, seller_id: uuid.UUID | None) -> uuid.UUID:
+def target_seller(session: Session, principal: Principal, seller_id: uuid.UUID | None) -> uuid.UUID:
+    """The seller a request is about: the caller's own, or (platform staff) the one it names."""
     if seller_id is None or seller_id == principal.organisation_id:
         if principal.organisation_kind is not OrganisationKind.SELLER:
             raise NotASeller(field="seller_id", name=principal.organisation.name)

@@ -27,7 +27,7 @@ from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.tradedata import service as tradedata
 from fourflow.tradedata.connectors.registry import CONNECTORS, UploadOptions
 from fourflow.tradedata.service import batches, overview
-from fourflow.tradedata.service.sellers import upload_target
+from fourflow.tradedata.service.sellers import target_seller
 from fourflow.web.charts import overview_charts
 from fourflow.web.forms import attempt
 from fourflow.web.templating import render
@@ -93,7 +93,7 @@ def _uploads_context(session: Session, principal: Principal, seller_id: uuid.UUI
     sellers = _sellers(session, principal)
     chosen = _chosen(principal, seller_id)
     if chosen is not None and principal.sees_all_organisations():
-        chosen = upload_target(session, principal, chosen)  # a seller, or the error page says why
+        chosen = target_seller(session, principal, chosen)  # a seller, or the error page says why
     # Staff who picked no seller see everyone's recent uploads; a non-seller sees only its own.
     scope = chosen if chosen is not None or principal.sees_all_organisations() \
         else principal.organisation_id
@@ -132,7 +132,7 @@ async def upload(request: Request, session: Db, principal: Uploader) -> Response
             outcome["error"] = translate(N_("The report date must look like 2024-05-31."))
             return _outcome(request, session, principal, seller_id, outcome, fragment, 422)
         summary, error = attempt(session, lambda: tradedata.ingest(
-            session, principal.audit_context(), seller_organisation_id=upload_target(
+            session, principal.audit_context(), seller_organisation_id=target_seller(
                 session, principal, seller_id),
             format=values["format"], source=upload_file.file, filename=upload_file.filename,
             channel="web", secret=secret,

@@ -1,0 +1,35 @@
+"""Queries of stored credit decisions, score history and risk alerts."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fourflow.risk.models import RiskAlert, RiskDecision
+
+
+def add(session: Session, decision: RiskDecision) -> None:
+    session.add(decision)
+    session.flush()
+
+
+def get(session: Session, decision_id: uuid.UUID,
+        seller_organisation_id: uuid.UUID | None) -> RiskDecision | None:
+    statement = select(RiskDecision).where(RiskDecision.id == decision_id)
+    if seller_organisation_id is not None:
+        statement = statement.where(RiskDecision.seller_organisation_id == seller_organisation_id)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def of_seller(session: Session, seller_organisation_id: uuid.UUID, limit: int) -> list[RiskDecision]:
+    return list(session.execute(select(RiskDecision).where(
+        RiskDecision.seller_organisation_id == seller_organisation_id)
+        .order_by(RiskDecision.decided_at.desc()).limit(limit)).scalars())
+
+
+def open_alerts(session: Session, seller_organisation_id: uuid.UUID) -> list[RiskAlert]:
+    return list(session.execute(select(RiskAlert).where(
+        RiskAlert.seller_organisation_id == seller_organisation_id, RiskAlert.resolved_at.is_(None))
+        .order_by(RiskAlert.raised_at.desc())).scalars())
