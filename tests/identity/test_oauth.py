@@ -28,7 +28,7 @@ def test_http_basic_client_authentication(client: TestClient, demo: Session) -> 
                            auth=("demo-silkroad", DEMO_CLIENT_SECRET))
     assert response.status_code == 200
     assert response.json()["scope"] == (
-        "ledger:read organisation:read organisation:users:read profile:read tradedata:read "
+        "ledger:read organisation:read organisation:users:read profile:read risk:decide tradedata:read "
         "tradedata:write")
 
 

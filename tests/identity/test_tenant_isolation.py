@@ -4,6 +4,8 @@ seller's objects: each answers 404 and changes nothing."""
 import json
 import re
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.risk.models import RiskDecision
 from fourflow.tradedata.service import figures
 from tests.helpers import count, sign_in
 
@@ -28,6 +31,11 @@ OBJECTS_OF_SELLER_B = {
                 "ON o.id = b.seller_organisation_id WHERE o.slug = 'silkroad-home' LIMIT 1",
     "figure_id": "SELECT f.id FROM trade_figures f JOIN organisations o "
                  "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home' LIMIT 1",
+    "decision_id": "SELECT d.id FROM risk_decisions d JOIN organisations o "
+                   "ON o.id = d.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    # Rule sets are the platform's (their routes are platform-only).
+    "name": "SELECT 'hard_lines'",
+    "version": "SELECT 1",
 }
 # A small valid upload, so seller B owns an ingest batch.
 ECB_RATES = (b"<gesmes:Envelope xmlns:gesmes='http://www.gesmes.org/xml/2002-08-01' "
@@ -40,7 +48,8 @@ SHOPIFY_CHARGE = json.dumps({"transactions": [{
     "processed_at": "2026-11-01T10:00:00Z"}]}).encode()
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
-                 "/api/v1/ledger/reconciliation/")
+                 "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/")
+PLATFORM_ONLY_ACTIONS = ("/replay",)
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
     "/invitations": {"email": "x@example.com", "role": "seller_finance"},
@@ -52,7 +61,7 @@ VALID_BODIES = {
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
-                  "payments")
+                  "payments", "risk_decisions", "risk_rule_sets")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -94,6 +103,7 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
                         files={"file": ("transactions.json", SHOPIFY_CHARGE, "application/json")})
     assert sales.status_code == 201, sales.text
     figures.recompute(demo, uuid.UUID(str(organisation)))
+    _a_decision_of(demo, uuid.UUID(str(organisation)))
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 
@@ -113,7 +123,7 @@ def test_seller_a_gets_404_for_every_object_of_seller_b(app: FastAPI, client: Te
         body = next((payload for suffix, payload in VALID_BODIES.items() if path.endswith(suffix)),
                     None) if method == "POST" else None
         response = client.request(method, url, headers={"X-CSRF-Token": csrf}, json=body)
-        if path.startswith(PLATFORM_ONLY):
+        if path.startswith(PLATFORM_ONLY) or path.endswith(PLATFORM_ONLY_ACTIONS):
             assert response.status_code == 403, (method, url, response.status_code, response.text)
             assert response.json()["error"] == "permission_denied"
         else:
@@ -154,3 +164,13 @@ def test_seller_lists_only_their_own_organisation(client: TestClient, demo: Sess
     assert listing["total"] == 1
     sellers = client.get("/api/v1/sellers").json()
     assert [item["slug"] for item in sellers["items"]] == ["lumen-electronics"]
+
+
+def _a_decision_of(session: Session, seller: uuid.UUID) -> None:
+    """A stored decision of seller B (deciding for real needs a trained model)."""
+    session.add(RiskDecision(
+        id=uuid.uuid4(), seller_organisation_id=seller, product="receivables_financing",
+        requested_amount=Decimal("100"), currency="USD", outcome="refer", grade=None, score=None,
+        probability_of_default=None, limit_amount=None, annual_rate=None, inputs={}, versions={},
+        outputs={}, reasons=[], requested_by_user_id=None, decided_at=datetime.now(UTC)))
+    session.flush()

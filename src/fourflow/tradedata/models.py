@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -302,6 +303,8 @@ class SellerBankAccount(UUIDPrimaryKey, Timestamps, Base):
     holder_name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
     verified: Mapped[bool]
+    # When the seller gave the platform this account; see profiles.BankAccountFacts.
+    registered_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class QualityCheck(UUIDPrimaryKey, Base):

@@ -625,12 +625,14 @@ def upsert_registry_record(session: Session, seller_organisation_id: uuid.UUID,
 
 
 def upsert_seller_bank_account(session: Session, seller_organisation_id: uuid.UUID,
-                               values: dict[str, Any]) -> bool:
-    statement = insert(SellerBankAccount).values(seller_organisation_id=seller_organisation_id, **values)
+                               values: dict[str, Any], *, registered_at: datetime | None) -> bool:
+    statement = insert(SellerBankAccount).values(seller_organisation_id=seller_organisation_id, **values,
+                                                 registered_at=registered_at or func.now())
     facts = [column for column in values if column != "account_number"]
     result = session.execute(statement.on_conflict_do_update(
         index_elements=["seller_organisation_id", "account_number"],
-        set_={**{column: statement.excluded[column] for column in facts}, "updated_at": func.now()},
+        set_={**{column: statement.excluded[column] for column in facts}, "updated_at": func.now(),
+              "registered_at": func.least(SellerBankAccount.registered_at, statement.excluded.registered_at)},
         where=or_(*(getattr(SellerBankAccount, column).is_distinct_from(statement.excluded[column])
                     for column in facts)))
         .returning(SellerBankAccount.id))
@@ -754,3 +756,285 @@ def stock_on_hand(session: Session, seller_organisation_id: uuid.UUID, before: d
              WHERE seller_organisation_id = :seller AND snapshot_date < :before
              ORDER BY warehouse, sku, snapshot_date DESC) newest"""),
         {"seller": seller_organisation_id, "before": before}).scalar_one())
+
+
+# --- inputs of the risk engine's feature pipeline (service/risk_features.py) -----------------
+# Every query is bound to one seller and reads only rows dated strictly before ``cutoff`` (the
+# feature date's midnight, UTC), so a feature computed as of a day never sees that day or later.
+# Months are calendar months in UTC.
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementMonthRow:
+    month: date
+    marketplace: str
+    currency: str
+    kind: str
+    amount: Decimal
+    lines: int
+
+
+def monthly_settlement_kinds(session: Session, seller_organisation_id: uuid.UUID, cutoff: datetime,
+                             kinds: tuple[str, ...]) -> list[SettlementMonthRow]:
+    """Settlement lines of ``kinds`` posted before ``cutoff``, summed by month of posting,
+    marketplace, currency and kind (lines without a posting time can't be dated and are left
+    out, as the monthly figures leave them out)."""
+    rows = session.execute(text("""
+        SELECT date_trunc('month', posted_at AT TIME ZONE 'UTC')::date, marketplace, currency, kind,
+               sum(amount), count(*)
+          FROM trade_settlement_lines
+         WHERE seller_organisation_id = :seller AND posted_at < :cutoff AND kind = ANY(:kinds)
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""),
+        {"seller": seller_organisation_id, "cutoff": cutoff, "kinds": list(kinds)}).all()
+    return [SettlementMonthRow(row[0], row[1], row[2], row[3], row[4], int(row[5])) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class FigureCell:
+    figure_id: uuid.UUID
+    transformation: str
+    period_start: date
+    currency: str
+    value: Decimal
+
+
+def figure_cells(session: Session, seller_organisation_id: uuid.UUID, transformations: tuple[str, ...],
+                 before: date) -> list[FigureCell]:
+    """The stored monthly figures of these transformations for months starting before ``before``."""
+    rows = session.execute(text("""
+        SELECT id, transformation, period_start, currency, value FROM trade_figures
+         WHERE seller_organisation_id = :seller AND transformation = ANY(:transformations)
+           AND period_start < :before
+         ORDER BY period_start, transformation, currency"""),
+        {"seller": seller_organisation_id, "transformations": list(transformations), "before": before}).all()
+    return [FigureCell(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+
+def euro_reference_rates(session: Session, wanted: list[tuple[str, date]]) -> dict[tuple[str, date], Decimal]:
+    """The newest ECB rate (units of the currency per euro) on or before each day, in one
+    statement; pairs without any rate are absent from the answer."""
+    if not wanted:
+        return {}
+    rows = session.execute(text("""
+        SELECT wanted.currency, wanted.day, rate.rate
+          FROM unnest(CAST(:currencies AS text[]), CAST(:days AS date[])) AS wanted(currency, day)
+          JOIN LATERAL (
+              SELECT rate FROM fx_reference_rates
+               WHERE source = 'ECB' AND base_currency = 'EUR' AND quote_currency = wanted.currency
+                 AND rate_date <= wanted.day
+               ORDER BY rate_date DESC LIMIT 1) rate ON true"""),
+        {"currencies": [currency for currency, _ in wanted], "days": [day for _, day in wanted]}).all()
+    return {(row[0], row[1]): row[2] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMonthRow:
+    month: date
+    currency: str
+    business: bool      # sold on a business-to-business channel
+    orders: int
+    amount: Decimal     # order totals (else the sum of the lines)
+
+
+def monthly_order_totals(session: Session, seller_organisation_id: uuid.UUID, cutoff: datetime,
+                         business_channels: list[str]) -> list[OrderMonthRow]:
+    """Orders placed before ``cutoff``, cancelled ones left out, by month, currency and whether
+    the sales channel is a business one."""
+    rows = session.execute(text("""
+        SELECT date_trunc('month', purchased_at AT TIME ZONE 'UTC')::date,
+               currency, coalesce(sales_channel = ANY(:channels), false), count(*),
+               sum(coalesce(total, line_items_total, 0))
+          FROM trade_orders
+         WHERE seller_organisation_id = :seller AND purchased_at < :cutoff
+           AND lower(status) NOT IN ('cancelled', 'canceled')
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""),
+        {"seller": seller_organisation_id, "cutoff": cutoff, "channels": business_channels}).all()
+    return [OrderMonthRow(row[0], row[1], bool(row[2]), int(row[3]), row[4]) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutCadenceRow:
+    marketplace: str
+    first_deposit_at: datetime
+    last_deposit_at: datetime
+    deposits_since: int            # deposits on or after the window's start
+    median_gap_days: float | None  # between consecutive deposits (None with fewer than two)
+
+
+def payout_cadence(session: Session, seller_organisation_id: uuid.UUID, cutoff: datetime,
+                   since: datetime) -> list[PayoutCadenceRow]:
+    """Per marketplace: its first and last deposit, its deposits in [since, cutoff) and the median time
+    between two deposits (same-day deposits of several settlements are one payout day)."""
+    rows = session.execute(text("""
+        WITH deposits AS (
+            SELECT marketplace, deposit_date,
+                   deposit_date - lag(deposit_date) OVER (PARTITION BY marketplace ORDER BY deposit_date)
+                       AS gap
+              FROM trade_settlements
+             WHERE seller_organisation_id = :seller AND deposit_date < :cutoff)
+        SELECT marketplace, min(deposit_date), max(deposit_date),
+               count(*) FILTER (WHERE deposit_date >= :since),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM gap) / 86400)
+                   FILTER (WHERE gap > interval '0')
+          FROM deposits GROUP BY marketplace ORDER BY marketplace"""),
+        {"seller": seller_organisation_id, "cutoff": cutoff, "since": since}).all()
+    return [PayoutCadenceRow(row[0], row[1], row[2], int(row[3]), None if row[4] is None else float(row[4]))
+            for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentOutcomes:
+    parcels_decided: int     # buyer parcels delivered, or past their promise undelivered
+    parcels_on_time: int     # delivered within the promise
+    customs_decided: int     # shipments out of customs, or in it longer than the hold threshold
+    customs_held: int        # in customs longer than the hold threshold
+
+
+def shipment_outcomes(session: Session, seller_organisation_id: uuid.UUID, cutoff: datetime,
+                      since: datetime, *, promise: timedelta, hold: timedelta) -> ShipmentOutcomes:
+    """From tracking events before ``cutoff``, of shipments whose first event (parcels) or first
+    customs event (freight) is in [since, cutoff). A parcel is a shipment to a buyer: one whose
+    events name an order. A shipment's customs stay runs from its first ``customs_hold`` event to
+    its next event of another status (carriers report the routine start of clearance as a customs
+    event too, so only a long stay says the goods were held)."""
+    row = session.execute(text("""
+        WITH events AS (
+            SELECT carrier, tracking_number, status, event_at, order_id FROM trade_tracking_events
+             WHERE seller_organisation_id = :seller AND event_at < :cutoff),
+        parcels AS (
+            SELECT min(event_at) AS first_at,
+                   min(event_at) FILTER (WHERE status = 'delivered') AS delivered_at
+              FROM events GROUP BY carrier, tracking_number
+            HAVING bool_or(order_id IS NOT NULL)),
+        entered AS (
+            SELECT carrier, tracking_number, min(event_at) AS entered_at
+              FROM events WHERE status = 'customs_hold' GROUP BY carrier, tracking_number),
+        stays AS (
+            SELECT entered.entered_at,
+                   min(events.event_at) FILTER (WHERE events.event_at > entered.entered_at
+                                                  AND events.status <> 'customs_hold') AS left_at
+              FROM entered JOIN events USING (carrier, tracking_number)
+             WHERE entered.entered_at >= :since
+             GROUP BY entered.carrier, entered.tracking_number, entered.entered_at)
+        SELECT (SELECT count(*) FROM parcels WHERE first_at >= :since
+                   AND (delivered_at IS NOT NULL OR first_at + :promise <= :cutoff)),
+               (SELECT count(*) FROM parcels
+                 WHERE first_at >= :since AND delivered_at <= first_at + :promise),
+               (SELECT count(*) FROM stays WHERE left_at IS NOT NULL OR entered_at + :hold <= :cutoff),
+               (SELECT count(*) FROM stays WHERE coalesce(left_at, :cutoff) - entered_at > :hold)"""),
+        {"seller": seller_organisation_id, "cutoff": cutoff, "since": since, "promise": promise,
+         "hold": hold}).one()
+    return ShipmentOutcomes(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class TradeActivity:
+    """One seller's activity before a cutoff, in one row."""
+
+    review_count: int             # in [since, cutoff)
+    review_mean: Decimal | None
+    recent_review_count: int      # in [recent_since, cutoff)
+    recent_review_mean: Decimal | None
+    earlier_review_count: int     # in [since, recent_since)
+    earlier_review_mean: Decimal | None
+    returns: int                  # returned in [since, cutoff)
+    orders: int                   # placed in [since, cutoff), cancelled ones left out
+    first_order_at: datetime | None
+    first_store_on: date | None   # the earliest store first seen before the cutoff
+    first_settlement_line_at: datetime | None
+    stock_snapshots: int          # in [since, cutoff)
+    average_on_hand: Decimal | None  # per warehouse, the mean of its snapshot days' totals, summed
+    stocked_units_sold: int       # units ordered in [since, cutoff) of SKUs in those snapshots
+    receivable_days: Decimal | None  # mean days from a sale line's posting to its payout
+    declarations: int             # customs declarations made in [since, cutoff)
+    declarations_held: int        # of which held or under inspection
+    newest_data_at: datetime | None  # the newest dated row of any flow before the cutoff
+
+
+def trade_activity(session: Session, seller_organisation_id: uuid.UUID, cutoff: datetime,
+                   since: datetime, recent_since: datetime, hold_statuses: list[str]) -> TradeActivity:
+    row = session.execute(text("""
+        WITH reviews AS (
+            SELECT rating, reviewed_at FROM trade_reviews
+             WHERE seller_organisation_id = :seller AND reviewed_at >= :since AND reviewed_at < :cutoff),
+        window_orders AS (
+            SELECT marketplace, order_id FROM trade_orders
+             WHERE seller_organisation_id = :seller AND purchased_at >= :since AND purchased_at < :cutoff
+               AND lower(status) NOT IN ('cancelled', 'canceled')),
+        stock AS (
+            SELECT warehouse, sku, snapshot_date, on_hand FROM trade_stock_snapshots
+             WHERE seller_organisation_id = :seller AND snapshot_date >= :since_day
+               AND snapshot_date < :cutoff_day),
+        payouts AS (
+            SELECT settlement_id, min(deposit_date) AS deposit_date FROM trade_settlements
+             WHERE seller_organisation_id = :seller AND deposit_date < :cutoff GROUP BY settlement_id)
+        SELECT
+            (SELECT count(*) FROM reviews), (SELECT avg(rating) FROM reviews),
+            (SELECT count(*) FROM reviews WHERE reviewed_at >= :recent_since),
+            (SELECT avg(rating) FROM reviews WHERE reviewed_at >= :recent_since),
+            (SELECT count(*) FROM reviews WHERE reviewed_at < :recent_since),
+            (SELECT avg(rating) FROM reviews WHERE reviewed_at < :recent_since),
+            (SELECT count(*) FROM trade_returns
+              WHERE seller_organisation_id = :seller AND returned_at >= :since AND returned_at < :cutoff),
+            (SELECT count(*) FROM window_orders),
+            (SELECT min(purchased_at) FROM trade_orders
+              WHERE seller_organisation_id = :seller AND purchased_at < :cutoff),
+            (SELECT min(first_seen_on) FROM trade_stores
+              WHERE seller_organisation_id = :seller AND first_seen_on < :cutoff_day),
+            (SELECT min(posted_at) FROM trade_settlement_lines
+              WHERE seller_organisation_id = :seller AND posted_at < :cutoff),
+            (SELECT count(*) FROM stock),
+            (SELECT sum(average) FROM (
+                SELECT avg(total) AS average FROM (
+                    SELECT warehouse, sum(on_hand) AS total FROM stock GROUP BY warehouse, snapshot_date
+                ) days GROUP BY warehouse) warehouses),
+            (SELECT coalesce(sum(line.quantity), 0) FROM window_orders o
+               JOIN trade_order_lines line ON line.seller_organisation_id = :seller
+                AND line.marketplace = o.marketplace AND line.order_id = o.order_id
+              WHERE line.sku IN (SELECT sku FROM stock)),
+            -- Lines summed per settlement first, so the join pairs settlements, not lines.
+            (SELECT sum(sales.lines * extract(epoch FROM payouts.deposit_date) - sales.posted_epochs)
+                        / sum(sales.lines) / 86400
+               FROM (SELECT settlement_id, count(*) AS lines,
+                            sum(extract(epoch FROM posted_at)) AS posted_epochs
+                       FROM trade_settlement_lines
+                      WHERE seller_organisation_id = :seller AND kind = 'sale'
+                        AND posted_at >= :since AND posted_at < :cutoff
+                      GROUP BY settlement_id) sales
+               JOIN payouts USING (settlement_id)),
+            (SELECT count(*) FROM trade_customs_declarations
+              WHERE seller_organisation_id = :seller AND declared_at >= :since AND declared_at < :cutoff),
+            (SELECT count(*) FROM trade_customs_declarations
+              WHERE seller_organisation_id = :seller AND declared_at >= :since AND declared_at < :cutoff
+                AND status = ANY(:hold_statuses)),
+            greatest(
+                (SELECT max(posted_at) FROM trade_settlement_lines
+                  WHERE seller_organisation_id = :seller AND posted_at < :cutoff),
+                (SELECT max(deposit_date) FROM trade_settlements
+                  WHERE seller_organisation_id = :seller AND deposit_date < :cutoff),
+                (SELECT max(purchased_at) FROM trade_orders
+                  WHERE seller_organisation_id = :seller AND purchased_at < :cutoff),
+                (SELECT max(event_at) FROM trade_tracking_events
+                  WHERE seller_organisation_id = :seller AND event_at < :cutoff),
+                (SELECT max(declared_at) FROM trade_customs_declarations
+                  WHERE seller_organisation_id = :seller AND declared_at < :cutoff),
+                (SELECT max(returned_at) FROM trade_returns
+                  WHERE seller_organisation_id = :seller AND returned_at < :cutoff),
+                (SELECT max(reviewed_at) FROM trade_reviews
+                  WHERE seller_organisation_id = :seller AND reviewed_at < :cutoff),
+                -- A snapshot describes the end of its day.
+                (SELECT max(snapshot_date + 1)::timestamp AT TIME ZONE 'UTC' FROM trade_stock_snapshots
+                  WHERE seller_organisation_id = :seller AND snapshot_date < :cutoff_day))"""),
+        {"seller": seller_organisation_id, "cutoff": cutoff, "since": since, "recent_since": recent_since,
+         "cutoff_day": _utc_day(cutoff), "since_day": _utc_day(since), "hold_statuses": hold_statuses}).one()
+    return TradeActivity(
+        review_count=int(row[0]), review_mean=row[1], recent_review_count=int(row[2]),
+        recent_review_mean=row[3], earlier_review_count=int(row[4]), earlier_review_mean=row[5],
+        returns=int(row[6]), orders=int(row[7]), first_order_at=row[8], first_store_on=row[9],
+        first_settlement_line_at=row[10], stock_snapshots=int(row[11]), average_on_hand=row[12],
+        stocked_units_sold=int(row[13]), receivable_days=row[14], declarations=int(row[15]),
+        declarations_held=int(row[16]), newest_data_at=row[17])
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()

@@ -133,7 +133,7 @@ def backtest(session: Session, name: str, version: int, *, last: int) -> rules.B
     stored = get(session, name, version)
     past = []
     for decision in repository.recent_decisions(session, last):
-        inputs = decision.inputs.get("rules", {}).get(name)
+        inputs = decision.outputs.get("rule_inputs", {}).get(name)
         outcome = decision.outputs.get("rules", {}).get(name, {}).get("outputs")
         if inputs is not None and outcome is not None:
             past.append(rules.PastDecision(str(decision.id), inputs, outcome))

@@ -46,7 +46,7 @@ def seller_facts(session: Session, seller_organisation_id: uuid.UUID) -> SellerF
     alerts = repository.open_alerts(session, seller_organisation_id)
     ring = next((alert for alert in alerts if alert.kind == "fraud_ring"), None)
     cycle = next((alert for alert in alerts if alert.kind == "circular_trading"), None)
-    newest_account = max((account.created_at for account in accounts), default=None)
+    newest_account = max((account.registered_at for account in accounts), default=None)
     return SellerFacts(
         seller={"slug": organisation.slug, "country": (registry.country if registry else None)
                 or organisation.country_code,

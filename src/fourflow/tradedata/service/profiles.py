@@ -46,6 +46,9 @@ class BankAccountFacts:
     holder_name: str
     currency: str
     verified: bool
+    # When the seller gave the platform this account (None: now). An account added just before
+    # a drawdown is a fraud signal (F16), so the earliest date seen is kept.
+    registered_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +85,7 @@ def record_bank_account(session: Session, context: audit.AuditContext,
     changed = repository.upsert_seller_bank_account(session, seller_organisation_id, {
         "bank_name": facts.bank_name, "country": facts.country,
         "account_number": facts.account_number, "holder_name": facts.holder_name,
-        "currency": facts.currency, "verified": facts.verified})
+        "currency": facts.currency, "verified": facts.verified}, registered_at=facts.registered_at)
     if changed:
         audit.record(session, context, "tradedata:bank_account:recorded",
                      subject_type="organisation", subject_id=seller_organisation_id,

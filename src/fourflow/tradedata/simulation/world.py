@@ -352,6 +352,9 @@ def _plan(rng: random.Random, seed: int, index: int, slug: str, name: str, name_
     if ring is not None:
         accounts.append(ring.bank_account)
         devices.append(ring.device)
+    # Accounts were given to the platform when the seller joined it, not when the world is loaded.
+    joined = datetime.combine(max(incorporated, _add_months(end_month, -months)), datetime.min.time(), UTC)
+    accounts = [replace(account, registered_at=joined) for account in accounts]
     return SellerPlan(
         index=index, slug=slug, name=name, name_chinese=name_chinese, city=city, category=category,
         marketplaces=tuple(marketplaces), personality=personality,

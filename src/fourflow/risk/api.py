@@ -1,0 +1,134 @@
+"""Risk API: credit decisions (and their replay), versioned rule sets with diff, back-test and
+activation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from fourflow.core.http import database_session
+from fourflow.core.i18n import translate
+from fourflow.core.money import Money
+from fourflow.identity.dependencies import require
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import Permission
+from fourflow.risk.models import RiskDecision
+from fourflow.risk.schemas import (
+    BacktestOut,
+    DecisionDetailOut,
+    DecisionIn,
+    DecisionOut,
+    ReasonOut,
+    ReplayOut,
+    RuleChangeOut,
+    RuleSetDocumentOut,
+    RuleSetIn,
+    RuleSetVersionOut,
+)
+from fourflow.risk.service import decisions, rule_sets
+from fourflow.risk.service.scope import decision_subject, seller_in_scope
+
+router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
+Db = Annotated[Session, Depends(database_session, scope="function")]
+Applicant = Annotated[Principal, Depends(require(Permission.REQUEST_CREDIT_DECISION))]
+Reader = Annotated[Principal, Depends(require(Permission.READ_RISK))]
+RuleManager = Annotated[Principal, Depends(require(Permission.MANAGE_RISK_RULES))]
+
+
+@router.post("/decisions", response_model=DecisionOut, status_code=201)
+def decide(session: Db, principal: Applicant, body: DecisionIn) -> DecisionOut:
+    """Decide now: decision, grade, PD, limit, price and reasons. The decision is stored with its
+    inputs and the versions of rules, model and policies it used, and can be replayed."""
+    seller = decision_subject(session, principal, body.seller_id)
+    stored = decisions.decide(session, principal.audit_context(), decisions.DecisionRequest(
+        seller, body.product, Money(body.amount, body.currency), body.payee),
+        requested_by_user_id=principal.user_id)
+    return decision_out(stored, staff=principal.can(Permission.READ_RISK))
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionDetailOut | DecisionOut)
+def get_decision(session: Db, principal: Applicant, decision_id: uuid.UUID) -> DecisionOut:
+    stored = decisions.get(session, decision_id, seller_in_scope(principal))
+    if principal.can(Permission.READ_RISK):
+        return DecisionDetailOut(**decision_out(stored, staff=True).model_dump(), inputs=stored.inputs,
+                                 outputs=stored.outputs)
+    return decision_out(stored, staff=False)
+
+
+@router.post("/decisions/{decision_id}/replay", response_model=ReplayOut)
+def replay_decision(session: Db, principal: Reader, decision_id: uuid.UUID) -> ReplayOut:
+    """Run the stored decision again on its stored inputs with the versions it used."""
+    replayed = decisions.replay(session, decision_id)
+    return ReplayOut(decision_id=replayed.decision_id, identical=replayed.identical,
+                     differences=replayed.differences)
+
+
+@router.get("/rule-sets", response_model=list[RuleSetVersionOut])
+def list_rule_sets(session: Db, principal: Reader, name: str | None = None) -> list[RuleSetVersionOut]:
+    return [RuleSetVersionOut.model_validate(stored) for stored in rule_sets.list_versions(session, name)]
+
+
+@router.get("/rule-sets/{name}/versions/{version}", response_model=RuleSetDocumentOut)
+def get_rule_set(session: Db, principal: Reader, name: str, version: int) -> RuleSetDocumentOut:
+    return RuleSetDocumentOut.model_validate(rule_sets.get(session, name, version))
+
+
+@router.post("/rule-sets/{name}/versions", response_model=RuleSetVersionOut, status_code=201)
+def propose_rule_set(session: Db, principal: RuleManager, name: str, body: RuleSetIn) -> RuleSetVersionOut:
+    """Store a new draft version after checking that it compiles; nothing is stored otherwise."""
+    stored = rule_sets.propose(session, principal.audit_context(), name, body.document, note=body.note,
+                               created_by_user_id=principal.user_id)
+    return RuleSetVersionOut.model_validate(stored)
+
+
+@router.get("/rule-sets/{name}/versions/{version}/diff", response_model=list[RuleChangeOut])
+def diff_rule_set(session: Db, principal: Reader, name: str, version: int,
+                  against: int | None = Query(None, description="Default: the active version")
+                  ) -> list[RuleChangeOut]:
+    return [RuleChangeOut(kind=change.kind, text=change.describe(), node_id=change.node_id,
+                          rule_id=change.rule_id,
+                          details={"cells": [cell.to_dict() for cell in change.cells]})
+            for change in rule_sets.diff(session, name, version, against)]
+
+
+@router.post("/rule-sets/{name}/versions/{version}/backtest", response_model=BacktestOut)
+def backtest_rule_set(session: Db, principal: Reader, name: str, version: int,
+                      last: int = Query(200, ge=1, le=10_000)) -> BacktestOut:
+    """What this version would have decided on the last ``last`` decisions, and what changes."""
+    report = rule_sets.backtest(session, name, version, last=last)
+    return BacktestOut(name=name, version=version, report=report.to_dict())
+
+
+@router.post("/rule-sets/{name}/versions/{version}/activate", response_model=RuleSetVersionOut)
+def activate_rule_set(session: Db, principal: RuleManager, name: str, version: int) -> RuleSetVersionOut:
+    """New decisions use this version from now on; decisions already taken keep theirs."""
+    activated = rule_sets.activate(session, principal.audit_context(), name, version)
+    return RuleSetVersionOut.model_validate(activated)
+
+
+def decision_out(stored: RiskDecision, *, staff: bool) -> DecisionOut:
+    """A decision as its reader may see it: sellers get the reasons phrased for them."""
+    limit: dict[str, Any] = stored.outputs.get("limit") or {}
+    price: dict[str, Any] | None = stored.outputs.get("price")
+    reasons = [ReasonOut(code=reason["code"], text=_reason_text(reason), audience=reason["audience"])
+               for reason in stored.reasons if staff or reason["audience"] == "seller"]
+    return DecisionOut(
+        id=stored.id, seller_id=stored.seller_organisation_id, product=stored.product,
+        amount=stored.requested_amount, currency=stored.currency, outcome=stored.outcome, grade=stored.grade,
+        score=stored.score, probability_of_default=stored.probability_of_default,
+        per_transaction_limit=_amount(limit.get("per_transaction_limit")),
+        cumulative_limit=_amount(limit.get("cumulative_limit")), annual_rate=stored.annual_rate,
+        annual_percentage_rate=None if price is None else price["annual_percentage_rate"], price=price,
+        reasons=reasons, versions=stored.versions, decided_at=stored.decided_at)
+
+
+def _reason_text(reason: dict[str, Any]) -> str:
+    msgid: str = reason["message"]  # stored msgids are translated when read, in the reader's language
+    return translate(msgid, None, **reason["params"])
+
+
+def _amount(value: Any) -> Any:
+    return value.get("amount") if isinstance(value, dict) else value

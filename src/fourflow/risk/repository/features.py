@@ -1,0 +1,39 @@
+"""Queries of stored feature snapshots: one row per seller, feature date and features version."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fourflow.risk.models import FeatureSnapshot
+
+
+def upsert_snapshot(session: Session, *, seller_organisation_id: uuid.UUID, as_of: date, version: str,
+                    features: dict[str, Any], lineage: dict[str, Any], computed_at: datetime) -> uuid.UUID:
+    """Insert the snapshot, or replace the one stored for the same seller, date and version
+    (recomputing after a correction of the data overwrites; it never adds a second row)."""
+    statement = insert(FeatureSnapshot).values(
+        id=uuid.uuid4(), seller_organisation_id=seller_organisation_id, as_of=as_of, version=version,
+        features=features, lineage=lineage, computed_at=computed_at)
+    snapshot_id = session.execute(statement.on_conflict_do_update(
+        index_elements=["seller_organisation_id", "as_of", "version"],
+        set_={"features": statement.excluded.features, "lineage": statement.excluded.lineage,
+              "computed_at": statement.excluded.computed_at})
+        .returning(FeatureSnapshot.id)).scalar_one()
+    return snapshot_id
+
+
+def latest_snapshot(session: Session, seller_organisation_id: uuid.UUID, version: str,
+                    on_or_before: date | None = None) -> FeatureSnapshot | None:
+    statement = select(FeatureSnapshot).where(
+        FeatureSnapshot.seller_organisation_id == seller_organisation_id, FeatureSnapshot.version == version)
+    if on_or_before is not None:
+        statement = statement.where(FeatureSnapshot.as_of <= on_or_before)
+    # populate_existing: an upsert in this session may have changed a row loaded before.
+    return session.execute(statement.order_by(FeatureSnapshot.as_of.desc()).limit(1)
+                           .execution_options(populate_existing=True)).scalar_one_or_none()

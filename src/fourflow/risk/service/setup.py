@@ -1,0 +1,45 @@
+"""Readying the risk engine on a platform's data: the shipped rule sets, a PD scorecard trained
+on the outcomes so far, and today's features of every seller (what decisions read)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from fourflow.audit import service as audit
+from fourflow.core.clock import get_clock
+from fourflow.identity import service as identity
+from fourflow.risk.models import CreditModel
+from fourflow.risk.scorecard.errors import TargetSingleClass, TrainingDataTooSmall
+from fourflow.risk.service import features, rule_sets, training
+
+# Observations start once sellers have three months of history; the last months are the test.
+WARM_UP_MONTHS = 3
+TEST_SHARE = 0.3
+
+
+def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
+                        defaulted_on: Mapping[uuid.UUID, date], first_month: date, end_month: date,
+                        version: str) -> CreditModel | None:
+    """``first_month``/``end_month``: the months with trade data (end exclusive). Returns None
+    when the data is too little to train on (a short or small world): decisions then say that no
+    credit model is active."""
+    rule_sets.install_defaults(session)
+    sellers = [organisation.id for organisation in identity.organisations_of_kind(session, "seller")]
+    first_as_of = training.add_months(first_month, WARM_UP_MONTHS)
+    months = (end_month.year - first_as_of.year) * 12 + end_month.month - first_as_of.month
+    test_from = training.add_months(end_month, -max(1, round(months * TEST_SHARE)))
+    try:
+        model = training.train_on_outcomes(
+            session, context, sellers=sellers, defaulted_on=defaulted_on, version=version,
+            window=training.TrainingWindow(first_as_of=first_as_of, test_from=test_from,
+                                           last_as_of=end_month))
+    except (TrainingDataTooSmall, TargetSingleClass):
+        model = None
+    today = get_clock().now().date()
+    for seller in sellers:
+        features.refresh_snapshot(session, seller, today)
+    return model

@@ -1,0 +1,95 @@
+"""Decisions end to end on a simulated world: a scorecard trained on its outcomes (time split),
+decisions stored with inputs and versions and replayed to the same result, a new rule-set
+version changing new decisions only, and bad input refused with nothing stored."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from fourflow.audit.service import AuditContext
+from fourflow.core.money import Money
+from fourflow.risk import rules
+from fourflow.risk.service import decisions, models, rule_sets, training
+from fourflow.risk.service.sellers import SellerUnknown
+from fourflow.tradedata.simulation.loader import load_world
+from tests.helpers import count, organisation_id
+
+SECRET = "test-secret-for-personal-data-0123456789"
+END = date(2026, 10, 1)
+SELLERS, MONTHS, SEED = 20, 14, 11
+EXPECTED_APPROVED = ["aurora-beauty", "peony-home", "silver-moon-kitchen", "tiger-eye-electronics"]
+
+
+def _month(text: str) -> date:
+    year, month = map(int, text.split("-"))
+    return date(year, month, 1)
+
+
+def test_decisions_on_a_simulated_world(demo: Session) -> None:
+    truth = load_world(demo, sellers=SELLERS, months=MONTHS, seed=SEED, end_month=END, secret=SECRET)
+    ids = {slug: uuid.UUID(organisation_id(demo, slug)) for slug in truth.sellers}
+    defaulted_on = {ids[slug]: _month(month) for slug, month in truth.defaults}
+    context = AuditContext.system()
+    rule_sets.install_defaults(demo)
+    with pytest.raises(models.NoActiveCreditModel):
+        decisions.decide(demo, context, decisions.DecisionRequest(
+            ids[truth.sellers[0]], "receivables_financing", Money(Decimal("5000"), "USD")),
+            requested_by_user_id=None)
+
+    model = training.train_on_outcomes(
+        demo, context, sellers=list(ids.values()), defaulted_on=defaulted_on, version="pd-test-1",
+        window=training.TrainingWindow(first_as_of=date(2025, 11, 1), test_from=date(2026, 6, 1),
+                                       last_as_of=date(2026, 10, 1)))
+    card = model.card
+    assert (model.status, card["training_from"], card["test_from"]) == ("active", "2025-11-01", "2026-06-01")
+    assert card["bad_rows"] > 10
+    assert 0.5 <= card["auc"] <= 1
+
+    five_thousand = Money(Decimal("5000.00"), "USD")
+    decided = {slug: decisions.decide(demo, context, decisions.DecisionRequest(
+        ids[slug], "receivables_financing", five_thousand), requested_by_user_id=None) for slug in truth.sellers}
+    # Sellers about to default, and those whose sales collapsed, get the worst grade.
+    doomed = {slug for slug, _month in truth.defaults} | {slug for slug, _month in truth.sales_collapse}
+    assert {slug for slug in doomed if decided[slug].grade == "E"} == doomed
+    assert {slug: decided[slug].outcome for slug in doomed} == {slug: "decline" for slug in doomed}
+    approved = sorted(slug for slug, made in decided.items() if made.outcome == "approve")
+    assert approved == EXPECTED_APPROVED
+    first = decided[approved[0]]
+    assert first.versions["rule_sets"] == {"hard_lines": 1, "policy": 1}
+    assert first.versions["model"] == "pd-test-1"
+    assert set(first.inputs) >= {"request", "seller", "features", "graph", "history"}
+    assert first.outputs["price"]["annual_percentage_rate"] > "0"
+    assert all(decisions.replay(demo, made.id).identical for made in decided.values())
+
+    # A new hard-lines version that watches every seller with under 36 months of history.
+    stricter = copy.deepcopy(rules.default_rule_set(rules.HARD_LINES).document)
+    table = next(node for node in stricter["nodes"] if node["type"] == "decisionTableNode")
+    rule = next(rule for rule in table["content"]["rules"] if rule["_id"] == "hl-history-short")
+    rule["in-history"] = "< 36"
+    rule_sets.propose(demo, context, rules.HARD_LINES, stricter, note=None, created_by_user_id=None)
+    report = rule_sets.backtest(demo, rules.HARD_LINES, 2, last=len(decided))
+    assert (report.total, report.changed, report.transitions) == (len(decided), len(decided), {
+        ("pass", "observation"): len(decided)})
+    rule_sets.activate(demo, context, rules.HARD_LINES, 2)
+    request = decisions.DecisionRequest(ids[approved[0]], "receivables_financing", five_thousand)
+    second = decisions.decide(demo, context, request, requested_by_user_id=None)
+    assert (second.versions["rule_sets"]["hard_lines"], second.outcome) == (2, "observation")
+    assert "history_short" in [reason["code"] for reason in second.reasons]
+    # Decisions already taken keep the version they used, and replay with it.
+    assert decisions.replay(demo, first.id).identical
+    assert decisions.replay(demo, second.id).identical
+
+    before = (count(demo, "risk_decisions"), count(demo, "audit_events"))
+    with pytest.raises(decisions.ProductUnknown):
+        decisions.decide(demo, context, decisions.DecisionRequest(ids[approved[0]], "payday_loan", five_thousand),
+                         requested_by_user_id=None)
+    with pytest.raises(SellerUnknown):
+        decisions.decide(demo, context, decisions.DecisionRequest(uuid.uuid4(), "receivables_financing",
+                                                                  request.amount), requested_by_user_id=None)
+    assert (count(demo, "risk_decisions"), count(demo, "audit_events")) == before
