@@ -2,8 +2,8 @@
 through the real connector, staged with COPY and merged into the canonical tables in one
 transaction (quality checks included; figures are a job and not timed here).
 
-Prints generation time, end-to-end ingest time, rows/s and the peak RSS of this process (the
-PostgreSQL server's own memory is not part of it). A second pass re-ingests the same file and
+Prints generation time, end-to-end ingest time, rows/s and the peak RSS of this process and of
+the process a large file is parsed in (the PostgreSQL server's own memory is not part of it). A second pass re-ingests the same file and
 must insert nothing. Uses DATABASE_URL when set, else the embedded PostgreSQL, in a database of
 its own that is dropped and created each run.
 
@@ -196,10 +196,12 @@ def main() -> None:
                 )
             elapsed = time.perf_counter() - began
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            parser_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(
                 f"{attempt}: {summary.rows:,} rows in {elapsed:,.1f} s = "
                 f"{summary.rows / elapsed:,.0f} rows/s; "
-                f"inserted {summary.inserted:,}, duplicates {summary.duplicates:,}; peak RSS {peak:,.0f} MiB"
+                f"inserted {summary.inserted:,}, duplicates {summary.duplicates:,}; peak RSS {peak:,.0f} MiB "
+                f"(parse process {parser_peak:,.0f} MiB)"
             )
     database.engine.dispose()
 

@@ -32,7 +32,7 @@ def _ingest(session: Session, seller: str, format: str, content: bytes) -> trade
 def _stored_lines(session: Session, seller: str) -> list[tuple[object, ...]]:
     return [tuple(row) for row in session.execute(text(
         "SELECT marketplace, settlement_id, source_key, kind, description, amount, posted_at, order_id, "
-        "sku, quantity, source_line, content_digest FROM trade_settlement_lines "
+        "sku, quantity, source_line FROM trade_settlement_lines "
         "WHERE seller_organisation_id = :seller ORDER BY source_key"), {"seller": seller})]
 
 

@@ -3,7 +3,7 @@
 Rows from files are keyed by their source (``source_key`` or the vendor's natural id) per
 seller, so re-ingesting a file — or an overlapping re-download — adds nothing twice; a row whose
 content changed (a corrected re-download) replaces the stored one and now points at the newer
-batch (``content_digest`` tells the two apart). Every ingested row names its batch and line.
+batch (its columns are compared). Every ingested row names its batch and line.
 Trade tables refer to each other by natural keys (order id, tracking number), not foreign keys,
 because the flows arrive in any order and from different sources.
 """
@@ -75,7 +75,6 @@ class _Ingested:
     seller_organisation_id: Mapped[uuid.UUID]
     batch_id: Mapped[uuid.UUID] = mapped_column(index=True)
     source_line: Mapped[int]
-    content_digest: Mapped[str] = mapped_column(String(32))
 
 
 def ingested_table_args(*constraints: Any) -> tuple[Any, ...]:

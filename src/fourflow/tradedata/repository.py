@@ -74,10 +74,9 @@ def upsert_store(session: Session, seller_organisation_id: uuid.UUID, marketplac
 INGESTED_COLUMNS = ("seller_organisation_id", "batch_id", "source_line")
 COPY_CHUNK_ROWS = 5000
 MERGE_CHUNK_ROWS = 50_000
-# How a chunk merge runs (see StagedTable._merge_staged): index probes only, no JIT, and memory
-# enough to sort and hold a chunk (the default 4 MB spills a 50k-row chunk to disk twice).
-PAIRING_SETTINGS = {"enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off",
-                    "jit": "off", "work_mem": "'64MB'"}
+# How a chunk merge runs: memory enough to sort a chunk (the default 4 MB spills a 50k-row
+# chunk to disk), and no JIT (its compile time is more than a chunk's whole merge).
+MERGE_SETTINGS = {"jit": "off", "work_mem": "'64MB'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +86,8 @@ class TableLoad:
     table: str
     columns: tuple[str, ...]          # the row's own columns, in the order rows are given
     key: tuple[str, ...]              # unique per seller (seller_organisation_id is added)
-    # Columns left out of the change digest (e.g. ciphertext, which differs on every write).
-    undigested: tuple[str, ...] = ()
+    # Columns that don't tell a changed row (e.g. ciphertext, which differs on every write).
+    uncompared: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +128,7 @@ class StagedTable:
         driver = _driver(self._session)
         staging = sql.Identifier(self._staging)
         if not self._created:
-            # The staged columns' types, without the table's constraints (digest comes later);
+            # The staged columns' types, without the table's constraints;
             # seller and batch are the same on every row, so they are defaults, not copied.
             driver.execute(sql.SQL(
                 "CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
@@ -154,67 +153,50 @@ class StagedTable:
         """Merge what is still staged and drop the staging table; the counts cover the file."""
         if not self._created:
             return MergeCounts(0, 0, 0)
-        self._merge_staged()
+        self._merge_staged(clear=False)
         _driver(self._session).execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(self._staging)))
         return MergeCounts(self._staged, self._inserted, self._updated)
 
-    def _merge_staged(self) -> None:
+    def _merge_staged(self, *, clear: bool = True) -> None:
         """Insert new keys, replace rows whose content changed, skip identical ones. Within a
         chunk the last occurrence of a key wins; a key seen in an earlier chunk is by now stored,
-        so a later occurrence replaces it (a settlement re-download repeats earlier lines)."""
+        so a later occurrence replaces it (a settlement re-download repeats earlier lines).
+        ``clear``: empty the staging table for the next chunk (not needed before dropping it)."""
         load = self._load
         key = ("seller_organisation_id", *load.key)
         own = (*INGESTED_COLUMNS, *load.columns)
-        digested = [column for column in load.columns if column not in load.undigested]
-        # Each incoming row is paired with the stored row of its key, then changed rows are
-        # updated by id and new ones inserted plainly: one statement, no extra temporary table
-        # (creating and dropping tables bloats the catalog of a long transaction such as the
-        # demo world's load). Cheaper than INSERT … ON CONFLICT (speculative insertion costs about
-        # a third more per row); the seller's ingest lock (lock_seller_ingest) keeps concurrent
-        # uploads apart. The inserts are invisible to the pairing's index probes (same snapshot).
+        compared = [column for column in load.columns if column not in load.uncompared]
+        # One INSERT … ON CONFLICT per chunk: the unique key's index is the arbiter, so every row
+        # is checked against exactly that index whatever the planner thinks of a table filled
+        # in this very transaction (a join can pick another index and scan a seller's every row
+        # per incoming row). A conflicting row is replaced only when its content differs;
+        # ``xmax = 0`` tells an inserted row from an updated one. The seller's ingest lock
+        # (lock_seller_ingest) keeps concurrent uploads apart.
         names = {"table": sql.Identifier(load.table), "staging": sql.Identifier(self._staging),
                  "columns": sql.SQL(", ").join(map(sql.Identifier, own)),
-                 "incoming_columns": sql.SQL(", ").join(
-                     sql.SQL("incoming.{}").format(sql.Identifier(column)) for column in own),
-                 "key": sql.SQL(", ").join(
-                     sql.SQL("incoming.{}").format(sql.Identifier(column)) for column in key),
-                 "key_match": sql.SQL(" AND ").join(
-                     sql.SQL("stored.{column} = incoming.{column}").format(column=sql.Identifier(column))
-                     for column in key),
-                 "digested": sql.SQL(", ").join(
-                     sql.SQL("incoming.{}").format(sql.Identifier(column)) for column in digested),
+                 "key": sql.SQL(", ").join(map(sql.Identifier, key)),
+                 "stored_compared": sql.SQL(", ").join(
+                     sql.SQL("stored.{}").format(sql.Identifier(column)) for column in compared),
+                 "incoming_compared": sql.SQL(", ").join(
+                     sql.SQL("excluded.{}").format(sql.Identifier(column)) for column in compared),
                  "updates": sql.SQL(", ").join(
-                     sql.SQL("{column} = paired.{column}").format(column=sql.Identifier(column))
-                     for column in (*own, "content_digest") if column not in key)}
+                     sql.SQL("{column} = excluded.{column}").format(column=sql.Identifier(column))
+                     for column in own if column not in key)}
         driver = _driver(self._session)
-        # Probe the unique key index for each incoming row: a nested loop over the index, never
-        # a scan of the whole table. The planner can't be left to choose: a table filled in this
-        # very transaction still has an empty table's statistics, so it picks a nested loop over a
-        # sequential scan (O(rows²) over a large file) or a merge join that reads every seller's
-        # rows for each chunk.
-        # (JIT too: the disabled methods' huge nominal costs would otherwise buy a quarter
-        # second of compilation for every chunk.)
-        driver.execute("; ".join(f"SET LOCAL {name} = {value}" for name, value in PAIRING_SETTINGS.items()))
+        driver.execute("; ".join(f"SET LOCAL {name} = {value}" for name, value in MERGE_SETTINGS.items()))
         row = driver.execute(sql.SQL("""
-            WITH paired AS MATERIALIZED (
-                SELECT DISTINCT ON ({key}) {incoming_columns},
-                       md5(ROW({digested})::text) AS content_digest,
-                       stored.id AS stored_id, stored.content_digest AS stored_digest
-                  FROM {staging} AS incoming LEFT JOIN {table} AS stored ON {key_match}
-                 ORDER BY {key}, incoming.source_line DESC),
-            updated AS (
-                UPDATE {table} AS stored SET {updates} FROM paired
-                 WHERE stored.id = paired.stored_id AND paired.stored_digest <> paired.content_digest
-                RETURNING 1),
-            inserted AS (
-                INSERT INTO {table} ({columns}, content_digest)
-                SELECT {columns}, content_digest FROM paired WHERE stored_id IS NULL
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)""").format(**names)
-        ).fetchone()
-        driver.execute("; ".join(f"SET LOCAL {setting} TO DEFAULT" for setting in PAIRING_SETTINGS))
-        # DELETE, not TRUNCATE: truncating gives the table a new file, another catalog change.
-        driver.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(self._staging)))
+            WITH merged AS (
+                INSERT INTO {table} AS stored ({columns})
+                SELECT DISTINCT ON ({key}) {columns} FROM {staging} ORDER BY {key}, source_line DESC
+                ON CONFLICT ({key}) DO UPDATE SET {updates}
+                 WHERE ROW({stored_compared}) IS DISTINCT FROM ROW({incoming_compared})
+                RETURNING xmax = 0 AS inserted)
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged"""
+        ).format(**names), prepare=False).fetchone()
+        driver.execute("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in MERGE_SETTINGS))
+        if clear:
+            # TRUNCATE, not DELETE: a scan of the next chunk would read every deleted row again.
+            driver.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(self._staging)))
         assert row is not None
         inserted, updated = int(row[0]), int(row[1])
         self._inserted += inserted
@@ -743,7 +725,7 @@ def orders_with_buyer_data(session: Session, sales_channels: list[str] | None) -
                line_items_total, buyer_personal_data
           FROM trade_orders
          WHERE buyer_personal_data IS NOT NULL {channel_filter}
-         ORDER BY seller_organisation_id, purchased_at, order_id"""),  # noqa: S608 - fixed text only
+         ORDER BY seller_organisation_id, purchased_at, order_id"""),  # noqa: S608 - fixed text
         {} if sales_channels is None else {"channels": sales_channels}).all()
     return [tuple(row) for row in rows]
 

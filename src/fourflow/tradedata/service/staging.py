@@ -51,7 +51,7 @@ SETTLEMENT_LINES = TableLoad("trade_settlement_lines", (
 ORDERS = TableLoad("trade_orders", (
     "marketplace", "order_id", "purchased_at", "status", "currency", "total", "ship_country",
     "sales_channel", "buyer_personal_data", "line_items_total"), key=("marketplace", "order_id"),
-    undigested=("buyer_personal_data",))
+    uncompared=("buyer_personal_data",))
 ORDER_LINES = TableLoad("trade_order_lines", (
     "marketplace", "order_id", "line_key", "sku", "title", "quantity", "currency", "item_price"),
     key=("marketplace", "order_id", "line_key"))
@@ -255,16 +255,17 @@ class _RowEncoder:
         raise TypeError(f"no table for {type(record).__name__}")
 
 
-# --- in a thread ---------------------------------------------------------------------------
+# --- ahead of the caller -------------------------------------------------------------------
 
-CHUNKS_AHEAD = 64  # enough to keep parsing through a chunk merge
+CHUNKS_AHEAD = 64  # ~50 MB of a settlement's rows: enough to keep parsing through a chunk merge
 _END = object()
 
 
-def _in_thread(request: ParseRequest, source: BinaryIO) -> Iterator[Staged]:
-    """The connector in a thread of its own, some chunks ahead of the caller: while the caller
-    waits for the database (the driver releases the GIL) the connector parses. The queue bounds
-    memory; a connector error is raised in the caller's thread."""
+def _ahead(produce: Callable[[Callable[[Staged], None]], None]) -> Iterator[Staged]:
+    """Run ``produce(emit)`` in a thread of its own, up to CHUNKS_AHEAD chunks ahead of the
+    caller: while the caller waits for the database (a chunk merge; the driver releases the GIL)
+    the producer keeps going. The queue bounds memory; a producer's error is raised here, in the
+    caller's thread."""
     messages: queue.Queue[object] = queue.Queue(maxsize=CHUNKS_AHEAD)
     stop = threading.Event()
     pending: list[Staged] = []
@@ -279,17 +280,17 @@ def _in_thread(request: ParseRequest, source: BinaryIO) -> Iterator[Staged]:
         if stop.is_set():
             raise _Stopped
 
-    def produce() -> None:
+    def run() -> None:
         try:
-            _produce(request, source, emit)
+            produce(emit)
             messages.put(_END)
         except _Stopped:
             return
         except BaseException as error:  # noqa: BLE001 - handed to the consuming thread
             messages.put(error)
 
-    # The parser sees the caller's context (language, clock overrides).
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,), daemon=True,
+    # The producer sees the caller's context (language, clock overrides).
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True,
                               name="tradedata-parse")
     thread.start()
     try:
@@ -313,36 +314,44 @@ class _Stopped(Exception):
     pass
 
 
-# --- in a process --------------------------------------------------------------------------
+def _in_thread(request: ParseRequest, source: BinaryIO) -> Iterator[Staged]:
+    return _ahead(lambda emit: _produce(request, source, emit))
+
 
 def _in_process(request: ParseRequest, source: BinaryIO) -> Iterator[Staged]:
     """A fresh interpreter running this module: the request and then the upload go in through
     its standard input (fed here by a thread, so the caller's reader keeps hashing and counting
-    the bytes), and the messages come back pickled through its standard output. A fresh
-    interpreter rather than a fork: the web server's threads and locks stay behind."""
+    the bytes), and the messages come back pickled through its standard output, read as they
+    come so the process never waits for the caller's merges. A fresh interpreter rather than a
+    fork: the web server's threads and locks stay behind."""
     process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
         [sys.executable, "-m", PARSE_PROCESS_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdin is not None
     assert process.stdout is not None
+    output = process.stdout
     feeding = threading.Thread(target=_feed, args=(request, source, process.stdin), daemon=True,
                                name="tradedata-feed")
     feeding.start()
-    try:
+
+    def receive(emit: Callable[[Staged], None]) -> None:
         while True:
             try:
-                message = pickle.load(process.stdout)  # noqa: S301 - from our own child process
+                message = pickle.load(output)  # noqa: S301 - from our own child process
             except EOFError:
                 raise RuntimeError("the parse process stopped without finishing") from None
             if isinstance(message, BaseException):
                 raise message
-            yield cast(Staged, message)
+            emit(cast(Staged, message))
             if isinstance(message, ParseFinished):
                 return
+
+    try:
+        yield from _ahead(receive)
     finally:
         if process.poll() is None:
             process.kill()
         process.wait()
-        process.stdout.close()
+        output.close()
         feeding.join()
 
 
