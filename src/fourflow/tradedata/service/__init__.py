@@ -8,8 +8,17 @@ from fourflow.tradedata.service.rates import (
     ingest_ecb_rates,
     reference_rate,
 )
+from fourflow.tradedata.service.risk_inputs import (
+    BUSINESS_SALES_CHANNELS,
+    BuyerOrder,
+    RegistryIdentity,
+    SellerIdentifiers,
+    buyer_orders,
+    seller_identifiers,
+)
 
 __all__ = [
-    "CrossRate", "FileRejected", "IngestSummary", "RateUnavailable", "RatesIngested", "UnknownFormat",
-    "formats", "ingest", "ingest_ecb_rates", "reference_rate",
+    "BUSINESS_SALES_CHANNELS", "BuyerOrder", "CrossRate", "FileRejected", "IngestSummary", "RateUnavailable",
+    "RatesIngested", "RegistryIdentity", "SellerIdentifiers", "UnknownFormat", "buyer_orders", "formats",
+    "ingest", "ingest_ecb_rates", "reference_rate", "seller_identifiers",
 ]
