@@ -4,8 +4,8 @@ transaction (quality checks included; figures are a job and not timed here).
 
 Prints generation time, end-to-end ingest time, rows/s and the peak RSS of this process and of
 the process a large file is parsed in (the PostgreSQL server's own memory is not part of it).
-A second pass re-ingests the same file and must insert nothing. Uses DATABASE_URL when set, else the embedded PostgreSQL, in a database of
-its own that is dropped and created each run.
+A second pass re-ingests the same file and must insert nothing. Uses DATABASE_URL when set,
+else the embedded PostgreSQL, in a database of its own that is dropped and created each run.
 
     .venv/bin/python bench/ingest.py [--lines 1000000]
 """

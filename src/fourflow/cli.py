@@ -63,7 +63,8 @@ def _prepare_risk_engine(session: Session, truth: WorldTruth) -> None:
             defaulted_on[found.id] = date.fromisoformat(f"{month}-01")
     prepare_risk_engine(session, AuditContext.system(), defaulted_on=defaulted_on,
                         first_month=truth.first_month, end_month=truth.end_month,
-                        version=f"pd-demo-{truth.seed}-{truth.end_month:%Y%m}")
+                        version=f"pd-demo-{truth.seed}-{truth.end_month:%Y%m}",
+                        secret=get_settings().security.secret_key.get_secret_value())
 
 
 @db_app.command("upgrade")

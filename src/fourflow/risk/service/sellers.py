@@ -56,7 +56,7 @@ def seller_facts(session: Session, seller_organisation_id: uuid.UUID) -> SellerF
                 "sanctions_hit": False, "sanctions_screening": "not_in_service",
                 "proven_seller": False},
         graph={"in_fraud_ring": ring is not None, "in_circular_trading": cycle is not None,
-               "ring_size": len(ring.details.get("sellers", ())) if ring else 0},
+               "ring_size": len(ring.details.get("members", ())) if ring else 0},
         history={"outstanding": "0", "on_time_repaid_loans": 0, "days_past_due": 0,
                  "has_stock": profiles.stock_on_hand(session, seller_organisation_id, now.date()) > 0,
                  "anomaly_flagged": any(alert.kind == "anomaly" for alert in alerts),

@@ -14,7 +14,7 @@ from fourflow.core.clock import get_clock
 from fourflow.identity import service as identity
 from fourflow.risk.models import CreditModel
 from fourflow.risk.scorecard.errors import TargetSingleClass, TrainingDataTooSmall
-from fourflow.risk.service import features, rule_sets, training
+from fourflow.risk.service import features, graph, rule_sets, training
 
 # Observations start once sellers have three months of history; the last months are the test.
 WARM_UP_MONTHS = 3
@@ -23,11 +23,14 @@ TEST_SHARE = 0.3
 
 def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
                         defaulted_on: Mapping[uuid.UUID, date], first_month: date, end_month: date,
-                        version: str) -> CreditModel | None:
+                        version: str, secret: str) -> CreditModel | None:
     """``first_month``/``end_month``: the months with trade data (end exclusive). Returns None
     when the data is too little to train on (a short or small world): decisions then say that no
     credit model is active."""
     rule_sets.install_defaults(session)
+    # Related parties first: their alerts are what decisions read for rings and cycles.
+    graph.raise_related_party_alerts(session, graph.detect_related_party_risk(session, secret=secret,
+                                                                              context=context))
     sellers = [organisation.id for organisation in identity.organisations_of_kind(session, "seller")]
     first_as_of = training.add_months(first_month, WARM_UP_MONTHS)
     months = (end_month.year - first_as_of.year) * 12 + end_month.month - first_as_of.month
