@@ -48,6 +48,8 @@ def navigation_for(principal: Principal | None, *, development: bool) -> list[Na
     if principal.can(Permission.READ_TRADE_DATA) and (
             principal.organisation_kind is OrganisationKind.SELLER or principal.sees_all_organisations()):
         items.append(NavigationItem(N_("Trade data"), "/trade-data", "trade-data"))
+    if principal.can(Permission.READ_RISK):
+        items.append(NavigationItem(N_("Risk"), "/risk", "risk"))
     if principal.can(Permission.SEE_CHANNELS):
         items.append(NavigationItem(N_("Operations"), "/operations", "operations"))
     if principal.can(Permission.MANAGE_API_CLIENTS):

@@ -37,3 +37,12 @@ def latest_snapshot(session: Session, seller_organisation_id: uuid.UUID, version
     # populate_existing: an upsert in this session may have changed a row loaded before.
     return session.execute(statement.order_by(FeatureSnapshot.as_of.desc()).limit(1)
                            .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def snapshot_history(session: Session, seller_organisation_id: uuid.UUID, version: str,
+                     limit: int) -> list[FeatureSnapshot]:
+    """The seller's newest ``limit`` snapshots of ``version``, oldest first."""
+    newest = list(session.execute(select(FeatureSnapshot).where(
+        FeatureSnapshot.seller_organisation_id == seller_organisation_id, FeatureSnapshot.version == version)
+        .order_by(FeatureSnapshot.as_of.desc()).limit(limit)).scalars())
+    return newest[::-1]

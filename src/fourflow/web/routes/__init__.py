@@ -9,9 +9,10 @@ from fourflow.web.routes import (
     mailbox,
     operations,
     organisations,
+    risk,
     sign_in,
     trade_data,
 )
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           funds.router, trade_data.router, operations.router, developer.router, audit.router, mailbox.router]
+           funds.router, trade_data.router, risk.router, operations.router, developer.router, audit.router, mailbox.router]

@@ -51,15 +51,46 @@
     };
   }
 
+  function networkOption(element) {
+    // data-chart="network": data-network = {nodes: [{id, name, category, focus}], links: [{source,
+    // target, money}], categories: [names]}; money links dashed, the seller in focus larger.
+    var network = JSON.parse(element.dataset.network || "{}");
+    var categories = (network.categories || []).map(function (name) { return { name: name }; });
+    var index = {};
+    categories.forEach(function (category, position) { index[category.name] = position; });
+    return {
+      color: COLOURS.concat(["#3d7a2f", "#9c3d78", "#5f6b7a", "#c76b00", "#1f7f99", "#7a5c3d"]),
+      tooltip: { formatter: function (item) { return item.dataType === "node" ? item.data.name : ""; } },
+      legend: { bottom: 0, type: "scroll", data: categories.map(function (c) { return c.name; }) },
+      series: [{
+        type: "graph", layout: "force", roam: true, draggable: true,
+        categories: categories, bottom: 48,
+        force: { repulsion: 140, edgeLength: [40, 110], gravity: 0.08 },
+        label: { show: element.clientWidth >= 480, position: "right", fontSize: 11 },
+        data: (network.nodes || []).map(function (node) {
+          return { id: node.id, name: node.name, category: index[node.category],
+                   symbolSize: node.focus ? 26 : 12, label: { show: node.focus || undefined } };
+        }),
+        links: (network.links || []).map(function (link) {
+          return { source: link.source, target: link.target,
+                   lineStyle: link.money ? { type: "dashed", width: 2 } : { opacity: 0.6 } };
+        })
+      }]
+    };
+  }
+
   function draw(element) {
-    var option = element.dataset.chart === "series" ? seriesOption(element) : barOption(element);
+    var kind = element.dataset.chart;
+    var option = kind === "series" ? seriesOption(element)
+      : kind === "network" ? networkOption(element) : barOption(element);
     var chart = echarts.init(element, null, { renderer: "canvas" });
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
   function drawAll() {
-    document.querySelectorAll("[data-chart='bar'], [data-chart='series']").forEach(draw);
+    document.querySelectorAll("[data-chart='bar'], [data-chart='series'], [data-chart='network']")
+      .forEach(draw);
   }
 
   if (document.readyState === "loading") {

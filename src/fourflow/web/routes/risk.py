@@ -1,0 +1,72 @@
+"""The risk console for risk staff: every seller's grade, and a seller's risk profile (score
+history, reasons, features, related parties drawn as a network, alerts, decisions)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from fourflow.core.http import database_session, request_settings
+from fourflow.core.i18n import N_, translate
+from fourflow.identity.dependencies import require
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import Permission
+from fourflow.risk.service import graph, profiles
+from fourflow.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Db = Annotated[Session, Depends(database_session, scope="function")]
+Reader = Annotated[Principal, Depends(require(Permission.READ_RISK))]
+NEIGHBOURHOOD_LIMIT = 60
+LABELS = {
+    "fraud_ring": N_("Fraud ring"), "circular_trading": N_("Circular trading"), "anomaly": N_("Anomaly"),
+    "downgrade": N_("Downgrade"), "approve": N_("Approved"), "refer": N_("Referred"),
+    "observation": N_("Under observation"), "decline": N_("Declined"),
+    "order_financing": N_("Order financing"), "receivables_financing": N_("Receivables financing"),
+    "inventory_financing": N_("Inventory financing"), "revolving_credit_line": N_("Revolving credit line"),
+}
+
+
+def _label(code: str) -> str:
+    return translate(LABELS[code]) if code in LABELS else code
+
+
+@router.get("/risk")
+def risk_console(request: Request, session: Db, principal: Reader) -> Response:
+    return render(request, "risk.html", {"rows": profiles.risk_overview(session)}, active="risk")
+
+
+@router.get("/risk/sellers/{seller_id}")
+def seller_profile(request: Request, session: Db, principal: Reader, seller_id: uuid.UUID) -> Response:
+    profile = profiles.seller_risk_profile(session, seller_id)
+    secret = request_settings(request).security.secret_key.get_secret_value()
+    picture = graph.seller_neighbourhood(session, seller_id, secret=secret, limit=NEIGHBOURHOOD_LIMIT,
+                                         context=principal.audit_context())
+    return render(request, "risk_seller.html", {
+        "profile": profile, "history": _history_chart(profile), "network": _network(picture),
+        "label": _label}, active="risk")
+
+
+def _history_chart(profile: profiles.SellerRiskProfile) -> dict[str, Any]:
+    return {"labels": [point.as_of.isoformat() for point in profile.history],
+            "series": [{"name": translate("Score"), "type": "line",
+                        "values": [point.score for point in profile.history]}]}
+
+
+def _network(picture: dict[str, Any]) -> dict[str, Any]:
+    """Nodes and links for the network chart, kinds in the reader's language."""
+    kinds = {"seller": translate("Seller"), "director": translate("Director"),
+             "shareholder": translate("Shareholder"), "address": translate("Address"),
+             "phone": translate("Phone"), "email": translate("E-mail"),
+             "bank_account": translate("Bank account"), "device": translate("Device"),
+             "ip_address": translate("IP address"), "company": translate("Company"),
+             "party": translate("Trading party")}
+    nodes = [{"id": node["id"], "name": node["label"], "category": kinds.get(node["kind"], node["kind"]),
+              "focus": node.get("depth") == 0} for node in picture.get("nodes", [])]
+    links = [{"source": edge["source"], "target": edge["target"], "money": edge["kind"] == "money"}
+             for edge in picture.get("edges", [])]
+    return {"nodes": nodes, "links": links, "categories": sorted({node["category"] for node in nodes})}

@@ -1,0 +1,62 @@
+"""The risk console: risk staff see every seller's grade and a seller's profile (score history,
+reasons, related parties, decisions); sellers can't open it."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import uuid
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from fourflow.audit.service import AuditContext
+from fourflow.risk.service.setup import prepare_risk_engine
+from fourflow.tradedata.simulation.loader import load_world
+from tests.conftest import TEST_SECRET_KEY
+from tests.helpers import choose_language, organisation_id, sign_in
+
+END = date(2026, 10, 1)
+
+
+def _world(demo: Session) -> list[str]:
+    truth = load_world(demo, sellers=12, months=14, seed=5, end_month=END, secret=TEST_SECRET_KEY)
+    defaulted = {uuid.UUID(organisation_id(demo, slug)): date.fromisoformat(f"{month}-01")
+                 for slug, month in truth.defaults}
+    prepare_risk_engine(demo, AuditContext.system(), defaulted_on=defaulted, first_month=truth.first_month,
+                        end_month=truth.end_month, version="pd-web-test", secret=TEST_SECRET_KEY)
+    return list(truth.fraud_rings[0].sellers)
+
+
+def test_risk_console_and_a_sellers_profile(client: TestClient, demo: Session) -> None:
+    in_rings = _world(demo)
+    csrf = sign_in(client, "risk@fourflow.demo")
+    choose_language(client, "en", csrf)
+    console = client.get("/risk")
+    assert console.status_code == 200
+    assert 'aria-current="page">Risk</a>' in console.text
+    assert len(re.findall(r'<a href="/risk/sellers/', console.text)) == 12
+    assert len(re.findall(r'class="badge grade grade-[a-e]"', console.text)) == 12
+
+    member = organisation_id(demo, in_rings[0])
+    profile = client.get(f"/risk/sellers/{member}")
+    assert profile.status_code == 200
+    assert "Score history" in profile.text and "What lowers the score" in profile.text
+    assert "Fraud ring" in profile.text
+    found = re.search(r"data-network='([^']*)'", profile.text)
+    assert found is not None
+    network = json.loads(html.unescape(found.group(1)))
+    # The ring's other members are drawn next to the seller.
+    assert {f"seller:{slug}" for slug in in_rings} <= {node["id"] for node in network["nodes"]}
+
+    choose_language(client, "zh_Hans", csrf)
+    chinese = client.get(f"/risk/sellers/{member}")
+    assert "评分历史" in chinese.text
+
+
+def test_sellers_cannot_open_the_risk_console(client: TestClient, demo: Session) -> None:
+    sign_in(client, "finance@lumen.demo")
+    assert client.get("/risk").status_code == 403
+    assert client.get(f"/risk/sellers/{organisation_id(demo, 'lumen-electronics')}").status_code == 403
