@@ -43,7 +43,8 @@ def test_risk_console_and_a_sellers_profile(client: TestClient, demo: Session) -
     member = organisation_id(demo, in_rings[0])
     profile = client.get(f"/risk/sellers/{member}")
     assert profile.status_code == 200
-    assert "Score history" in profile.text and "What lowers the score" in profile.text
+    assert "Score history" in profile.text
+    assert "What lowers the score" in profile.text
     assert "Fraud ring" in profile.text
     found = re.search(r"data-network='([^']*)'", profile.text)
     assert found is not None

@@ -15,4 +15,5 @@ from fourflow.web.routes import (
 )
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           funds.router, trade_data.router, risk.router, operations.router, developer.router, audit.router, mailbox.router]
+           funds.router, trade_data.router, risk.router, operations.router, developer.router, audit.router,
+           mailbox.router]
