@@ -61,7 +61,7 @@ def access_token(url: str) -> str:
 
 
 async def client_loop(host: str, port: int, request: bytes, stop_at: float,
-                      latencies: list[float], errors: list[int]) -> None:
+                      latencies: list[float], errors: list[int], expected: bytes = b" 200 ") -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < stop_at:
@@ -77,7 +77,7 @@ async def client_loop(host: str, port: int, request: bytes, stop_at: float,
                     length = int(line[15:].strip())
             await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
-            if b" 200 " not in status_line:
+            if expected not in status_line:
                 errors.append(int(status_line.split()[1]))
     finally:
         writer.close()

@@ -10,12 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fourflow.audit.service import AuditContext
 from fourflow.core.money import Money
 from fourflow.risk import rules
-from fourflow.risk.service import decisions, graph, models, rule_sets, training
+from fourflow.risk.models import RiskAlert
+from fourflow.risk.service import decisions, graph, models, rule_sets, scoring, training
 from fourflow.risk.service.sellers import SellerUnknown
 from fourflow.tradedata.simulation.loader import load_world
 from tests.helpers import count, organisation_id
@@ -102,3 +104,34 @@ def test_decisions_on_a_simulated_world(demo: Session) -> None:
         decisions.decide(demo, context, decisions.DecisionRequest(uuid.uuid4(), "receivables_financing",
                                                                   request.amount), requested_by_user_id=None)
     assert (count(demo, "risk_decisions"), count(demo, "audit_events")) == before
+
+
+def test_a_downgrade_triggers_controls_and_an_alert(demo: Session) -> None:
+    truth = load_world(demo, sellers=SELLERS, months=MONTHS, seed=SEED, end_month=END, secret=SECRET)
+    ids = {slug: uuid.UUID(organisation_id(demo, slug)) for slug in truth.sellers}
+    defaulted_on = {ids[slug]: _month(month) for slug, month in truth.defaults}
+    context = AuditContext.system()
+    seller = ids[truth.defaults[0][0]]
+    assert scoring.rescore(demo, context, seller) is None  # no model yet: nothing to score with
+    training.train_on_outcomes(
+        demo, context, sellers=list(ids.values()), defaulted_on=defaulted_on, version="pd-test-2",
+        window=training.TrainingWindow(first_as_of=date(2025, 11, 1), test_from=date(2026, 6, 1),
+                                       last_as_of=date(2026, 10, 1)))
+    first = scoring.rescore(demo, context, seller)
+    assert first is not None
+    assert (first.grade, first.previous_grade, first.controls) == ("E", None, [])
+    again = scoring.rescore(demo, context, seller)
+    assert again is not None
+    assert (again.previous_grade, again.controls) == ("E", [])  # no change, no controls
+    # Had the seller been grade A before, falling to E puts every control in force.
+    first.grade = "A"
+    again.grade = "A"
+    demo.flush()
+    fallen = scoring.rescore(demo, context, seller)
+    assert fallen is not None
+    assert (fallen.previous_grade, fallen.grade, fallen.controls) == (
+        "A", "E", ["limit_reduction", "manual_review", "drawdown_hold"])
+    assert scoring.controls_in_force(demo, seller) == ["limit_reduction", "manual_review", "drawdown_hold"]
+    alert = demo.execute(select(RiskAlert).where(RiskAlert.seller_organisation_id == seller,
+                                                 RiskAlert.kind == "downgrade")).scalar_one()
+    assert (alert.severity, alert.details["from"], alert.details["to"]) == ("critical", "A", "E")
