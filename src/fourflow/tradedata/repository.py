@@ -116,7 +116,10 @@ class StagedTable:
         self._session = session
         self._load = load
         self._prefix = (seller_organisation_id, batch_id)
-        self._staging = f"staging_{load.table}_{batch_id.hex[:12]}"
+        # One staging table per canonical table and transaction, reused by every file of a long
+        # transaction (the demo world loads hundreds): each table created holds a lock until
+        # the transaction ends, and a table per file would exhaust the server's lock table.
+        self._staging = f"staging_{load.table}"
         self._staged = self._unmerged = self._inserted = self._updated = 0
         self._created = False
 
@@ -131,7 +134,8 @@ class StagedTable:
             # The staged columns' types, without the table's constraints;
             # seller and batch are the same on every row, so they are defaults, not copied.
             driver.execute(sql.SQL(
-                "CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+                "CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
+                "SELECT {columns} FROM {table} WITH NO DATA"
             ).format(staging=staging, table=sql.Identifier(self._load.table), columns=sql.SQL(", ").join(
                 map(sql.Identifier, (*INGESTED_COLUMNS, *self._load.columns)))))
             seller, batch = self._prefix
@@ -150,18 +154,17 @@ class StagedTable:
             self._merge_staged()
 
     def merge(self) -> MergeCounts:
-        """Merge what is still staged and drop the staging table; the counts cover the file."""
+        """Merge what is still staged, leaving the staging table empty for the next file; the
+        counts cover the file."""
         if not self._created:
             return MergeCounts(0, 0, 0)
-        self._merge_staged(clear=False)
-        _driver(self._session).execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(self._staging)))
+        self._merge_staged()
         return MergeCounts(self._staged, self._inserted, self._updated)
 
-    def _merge_staged(self, *, clear: bool = True) -> None:
+    def _merge_staged(self) -> None:
         """Insert new keys, replace rows whose content changed, skip identical ones. Within a
         chunk the last occurrence of a key wins; a key seen in an earlier chunk is by now stored,
-        so a later occurrence replaces it (a settlement re-download repeats earlier lines).
-        ``clear``: empty the staging table for the next chunk (not needed before dropping it)."""
+        so a later occurrence replaces it (a settlement re-download repeats earlier lines)."""
         load = self._load
         key = ("seller_organisation_id", *load.key)
         own = (*INGESTED_COLUMNS, *load.columns)
@@ -194,9 +197,8 @@ class StagedTable:
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged"""
         ).format(**names), prepare=False).fetchone()
         driver.execute("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in MERGE_SETTINGS))
-        if clear:
-            # TRUNCATE, not DELETE: a scan of the next chunk would read every deleted row again.
-            driver.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(self._staging)))
+        # TRUNCATE, not DELETE: a scan of the next chunk would read every deleted row again.
+        driver.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(self._staging)))
         assert row is not None
         inserted, updated = int(row[0]), int(row[1])
         self._inserted += inserted

@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +23,10 @@ from fourflow.risk.scorecard.model import ScorecardModel
 
 PD_MODEL = "pd_scorecard"
 TOP_REASONS = 4
+# No borrower is certain to repay or to default: Basel's 0.05 % floor below, and a ceiling short
+# of certainty above (a scorecard fitted on few defaults can push its logistic to 0 or 1).
+PD_FLOOR = Decimal("0.0005")
+PD_CEILING = Decimal("0.9999")
 
 
 class NoActiveCreditModel(Conflict):
@@ -43,7 +48,8 @@ class ScorecardScorer:
 
     def __call__(self, features: Mapping[str, float | None]) -> Score:
         result = self.model.score(features, top_reasons=TOP_REASONS)
-        return Score(score=result.score, probability_of_default=result.probability_of_default_decimal(),
+        probability = min(max(result.probability_of_default_decimal(), PD_FLOOR), PD_CEILING)
+        return Score(score=result.score, probability_of_default=probability,
                      reasons=tuple(reason.as_dict() for reason in result.reasons))
 
 
