@@ -14,7 +14,7 @@ from fourflow.core.clock import get_clock
 from fourflow.identity import service as identity
 from fourflow.risk.models import CreditModel
 from fourflow.risk.scorecard.errors import TargetSingleClass, TrainingDataTooSmall
-from fourflow.risk.service import features, graph, rule_sets, training
+from fourflow.risk.service import anomalies, features, graph, rule_sets, training
 
 # Observations start once sellers have three months of history; the last months are the test.
 WARM_UP_MONTHS = 3
@@ -45,4 +45,5 @@ def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
     today = get_clock().now().date()
     for seller in sellers:
         features.refresh_snapshot(session, seller, today)
+    anomalies.raise_anomaly_alerts(session)
     return model
