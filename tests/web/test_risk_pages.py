@@ -3,6 +3,7 @@ reasons, related parties, decisions); sellers can't open it."""
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fourflow.audit.service import AuditContext
+from fourflow.risk import rules
 from fourflow.risk.models import RiskAlert
 from fourflow.risk.service import anomalies
 from fourflow.risk.service.setup import prepare_risk_engine
@@ -75,3 +77,32 @@ def test_the_most_unusual_sellers_are_anomaly_alerts(demo: Session) -> None:
     contributions = flagged[0].details["contributions"]
     assert len(contributions) == 3
     assert {"feature", "value"} <= set(contributions[0])
+
+
+def test_a_rule_set_version_is_proposed_read_as_a_diff_and_activated(client: TestClient,
+                                                                       demo: Session) -> None:
+    csrf = sign_in(client, "risk@fourflow.demo")
+    choose_language(client, "en", csrf)
+    listing = client.get("/risk/rules")
+    assert listing.status_code == 200
+    assert 'href="/risk/rules/hard_lines/1"' in listing.text
+    document = copy.deepcopy(rules.default_rule_set(rules.HARD_LINES).document)
+    table = next(node for node in document["nodes"] if node["type"] == "decisionTableNode")
+    short = next(rule for rule in table["content"]["rules"] if rule["_id"] == "hl-history-short")
+    short["in-history"] = "< 9"
+    proposed = client.post("/api/v1/risk/rule-sets/hard_lines/versions", headers={"X-CSRF-Token": csrf},
+                           json={"document": document, "note": "nine months"})
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["version"] == 2
+    page = client.get("/risk/rules/hard_lines/2")
+    assert page.status_code == 200
+    assert "<code>history_months</code>: <code>[3..6)</code> → <code>&lt; 9</code>" in page.text
+    activated = client.post("/risk/rules/hard_lines/2/activate", data={"csrf_token": csrf},
+                            follow_redirects=False)
+    assert activated.status_code == 303
+    assert [(item["version"], item["status"]) for item in client.get(
+        "/api/v1/risk/rule-sets?name=hard_lines").json()] == [(2, "active"), (1, "retired")]
+    broken = client.post("/api/v1/risk/rule-sets/hard_lines/versions", headers={"X-CSRF-Token": csrf},
+                         json={"document": {"nodes": [], "edges": []}})
+    assert broken.status_code == 422
+    assert len(client.get("/api/v1/risk/rule-sets?name=hard_lines").json()) == 2

@@ -7,25 +7,30 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.http import database_session, request_settings
-from fourflow.core.i18n import N_, translate
+from fourflow.core.i18n import N_, current_language, translate
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
-from fourflow.risk.service import graph, profiles
+from fourflow.risk.service import graph, profiles, rule_sets
+from fourflow.web.forms import attempt
 from fourflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(database_session, scope="function")]
 Reader = Annotated[Principal, Depends(require(Permission.READ_RISK))]
+RuleManager = Annotated[Principal, Depends(require(Permission.MANAGE_RISK_RULES))]
+BACKTEST_DECISIONS = 200
 NEIGHBOURHOOD_LIMIT = 60
 LABELS = {
     "fraud_ring": N_("Fraud ring"), "circular_trading": N_("Circular trading"), "anomaly": N_("Anomaly"),
     "downgrade": N_("Downgrade"), "approve": N_("Approved"), "refer": N_("Referred"),
     "observation": N_("Under observation"), "decline": N_("Declined"),
+    "draft": N_("Draft"), "active": N_("Active"), "retired": N_("Retired"),
     "order_financing": N_("Order financing"), "receivables_financing": N_("Receivables financing"),
     "inventory_financing": N_("Inventory financing"), "revolving_credit_line": N_("Revolving credit line"),
 }
@@ -70,3 +75,36 @@ def _network(picture: dict[str, Any]) -> dict[str, Any]:
     links = [{"source": edge["source"], "target": edge["target"], "money": edge["kind"] == "money"}
              for edge in picture.get("edges", [])]
     return {"nodes": nodes, "links": links, "categories": sorted({node["category"] for node in nodes})}
+
+
+@router.get("/risk/rules")
+def rule_set_versions(request: Request, session: Db, principal: Reader) -> Response:
+    return render(request, "risk_rules.html", {"versions": rule_sets.list_versions(session),
+                                               "status_label": _label}, active="risk")
+
+
+@router.get("/risk/rules/{name}/{version}")
+def rule_set_version(request: Request, session: Db, principal: Reader, name: str, version: int) -> Response:
+    return _rule_set_page(request, session, principal, name, version)
+
+
+@router.post("/risk/rules/{name}/{version}/activate")
+async def activate_rule_set(request: Request, session: Db, principal: RuleManager, name: str,
+                            version: int) -> Response:
+    _done, error = await run_in_threadpool(attempt, session, lambda: rule_sets.activate(
+        session, principal.audit_context(), name, version))
+    if error is not None:
+        return await run_in_threadpool(_rule_set_page, request, session, principal, name, version,
+                                       error.localised(current_language()), 409)
+    return RedirectResponse(f"/risk/rules/{name}/{version}", status_code=303)
+
+
+def _rule_set_page(request: Request, session: Session, principal: Principal, name: str, version: int,
+                   error: str | None = None, status_code: int = 200) -> Response:
+    stored = rule_sets.get(session, name, version)
+    report = rule_sets.backtest(session, name, version, last=BACKTEST_DECISIONS)
+    return render(request, "risk_rule_set.html", {
+        "stored": stored, "changes": rule_sets.diff(session, name, version), "report": report,
+        "backtest_decisions": BACKTEST_DECISIONS, "error": error, "status_label": _label,
+        "may_activate": principal.can(Permission.MANAGE_RISK_RULES) and stored.status == "draft"},
+        status_code=status_code, active="risk")
