@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 try:
@@ -102,17 +104,21 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
+def arguments(description: str, clients: int) -> argparse.Namespace:
+    """The options every load benchmark takes."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="a running server; by default one is started")
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--clients", type=int, default=clients)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
-    arguments = parser.parse_args()
+    return parser.parse_args()
 
+
+@contextlib.contextmanager
+def server_at(url: str | None, ready_within: float = 120.0) -> Iterator[str]:
+    """``url``, or a `fourflow run` started on a free port (demo world included) and stopped after."""
     server = None
-    url = arguments.url
     if url is None:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -121,19 +127,25 @@ def main() -> None:
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "FOURFLOW_ENVIRONMENT": "development"})
     try:
-        wait_until_ready(url)
-        token = access_token(url)
-        # uvloop (it comes with uvicorn) keeps the load generator's own CPU use low: on two
-        # cores every cycle the client spends is taken from the server being measured.
-        run = uvloop.run if uvloop is not None else asyncio.run
-        run(load(url, token, arguments.clients, arguments.warmup))
-        latencies, errors, elapsed = run(load(url, token, arguments.clients, arguments.seconds))
+        wait_until_ready(url, ready_within)
+        yield url
     finally:
         if server is not None:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=30)
+
+
+def main() -> None:
+    options = arguments(__doc__ or "", clients=32)
+    with server_at(options.url) as url:
+        token = access_token(url)
+        # uvloop (it comes with uvicorn) keeps the load generator's own CPU use low: on two
+        # cores every cycle the client spends is taken from the server being measured.
+        run = uvloop.run if uvloop is not None else asyncio.run
+        run(load(url, token, options.clients, options.warmup))
+        latencies, errors, elapsed = run(load(url, token, options.clients, options.seconds))
     requests_per_second = len(latencies) / elapsed
-    print(f"GET /api/v1/me, {arguments.clients} concurrent clients, {elapsed:.1f} s, "
+    print(f"GET /api/v1/me, {options.clients} concurrent clients, {elapsed:.1f} s, "
           f"{os.cpu_count()} cores")
     print(f"requests: {len(latencies)}  errors: {len(errors)}")
     print(f"throughput: {requests_per_second:.0f} requests/s")

@@ -11,19 +11,16 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from api_baseline import ROOT, access_token, client_loop, free_port, percentile, uvloop, wait_until_ready
+from api_baseline import access_token, arguments, client_loop, percentile, server_at, uvloop
 
 BODY = json.dumps({"product": "receivables_financing", "amount": "800.00", "currency": "USD"}).encode()
 
@@ -43,34 +40,14 @@ async def load(url: str, token: str, clients: int, seconds: float) -> tuple[list
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", help="a running server with the demo world; by default one is started")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    arguments = parser.parse_args()
-
-    server = None
-    url = arguments.url
-    if url is None:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "fourflow", "run", "--port", str(port), "--no-job-worker"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "FOURFLOW_ENVIRONMENT": "development"})
-    try:
-        wait_until_ready(url, timeout=900)  # a first start loads and trains on the demo world
+    options = arguments(__doc__ or "", clients=16)
+    # A first start loads the demo world and trains the credit model: minutes, not seconds.
+    with server_at(options.url, ready_within=900) as url:
         token = access_token(url)
         run = uvloop.run if uvloop is not None else asyncio.run
-        run(load(url, token, arguments.clients, arguments.warmup))
-        latencies, errors, elapsed = run(load(url, token, arguments.clients, arguments.seconds))
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
-    print(f"POST /api/v1/risk/decisions, {arguments.clients} concurrent clients, {elapsed:.1f} s, "
+        run(load(url, token, options.clients, options.warmup))
+        latencies, errors, elapsed = run(load(url, token, options.clients, options.seconds))
+    print(f"POST /api/v1/risk/decisions, {options.clients} concurrent clients, {elapsed:.1f} s, "
           f"{os.cpu_count()} cores")
     print(f"decisions: {len(latencies)}  errors: {len(errors)}")
     print(f"throughput: {len(latencies) / elapsed:.0f} decisions/s")
