@@ -18,10 +18,12 @@ from fourflow.audit.service import AuditContext
 from fourflow.risk import rules
 from fourflow.risk.models import RiskAlert
 from fourflow.risk.service import anomalies
+from fourflow.risk.service.sellers import seller_facts
 from fourflow.risk.service.setup import prepare_risk_engine
+from fourflow.tradedata.service import profiles
 from fourflow.tradedata.simulation.loader import load_world
 from tests.conftest import TEST_SECRET_KEY
-from tests.helpers import choose_language, organisation_id, sign_in
+from tests.helpers import choose_language, count, organisation_id, sign_in
 
 END = date(2026, 10, 1)
 
@@ -106,3 +108,17 @@ def test_a_rule_set_version_is_proposed_read_as_a_diff_and_activated(client: Tes
                          json={"document": {"nodes": [], "edges": []}})
     assert broken.status_code == 422
     assert len(client.get("/api/v1/risk/rule-sets?name=hard_lines").json()) == 2
+
+
+def test_a_sellers_sign_in_leaves_its_device_for_the_fraud_checks(client: TestClient, demo: Session) -> None:
+    seller = uuid.UUID(organisation_id(demo, "lumen-electronics"))
+    before = count(demo, "trade_seller_devices")
+    sign_in(client, "finance@lumen.demo")
+    devices = profiles.devices(demo, seller)
+    assert count(demo, "trade_seller_devices") == before + 1
+    assert [(device.ip_address, device.user_agent) for device in devices] == [("testclient", "testclient")]
+    facts = seller_facts(demo, seller)
+    assert facts.history["new_device"] is True  # first seen just now: a drawdown would be reviewed
+    client.cookies.clear()
+    sign_in(client, "risk@fourflow.demo")  # staff sign-ins are not a seller's devices
+    assert count(demo, "trade_seller_devices") == before + 1

@@ -10,6 +10,7 @@ related-party and fraud-ring features look for.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -121,3 +122,15 @@ def stock_on_hand(session: Session, seller_organisation_id: uuid.UUID, before: d
     """Free units in the seller's warehouses as last reported before ``before`` (what stock can
     still be pledged)."""
     return repository.stock_on_hand(session, seller_organisation_id, before)
+
+
+def record_sign_in_device(session: Session, seller_organisation_id: uuid.UUID, *, ip_address: str,
+                          user_agent: str | None, accept_language: str | None, at: datetime) -> bool:
+    """A seller's person signed in from this browser and address (F16: a new device before a
+    drawdown is an account-takeover signal). The fingerprint is what the server sees of the
+    browser — its user agent, languages and encodings — hashed; True when the device is new."""
+    seen = f"{user_agent or ''}|{accept_language or ''}"
+    fingerprint = hashlib.sha256(seen.encode("utf-8")).hexdigest()[:32]
+    return record_device(session, seller_organisation_id, DeviceFacts(
+        device_fingerprint=fingerprint, ip_address=ip_address[:45],
+        user_agent=(user_agent or "")[:300] or None, first_seen_at=at, last_seen_at=at))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from fourflow.core.clock import get_clock
 from fourflow.core.http import client_ip, database_session, request_id, request_settings
 from fourflow.core.i18n import current_language, parse_language, set_current_language
 from fourflow.core.middleware import LANGUAGE_COOKIE
@@ -17,6 +19,7 @@ from fourflow.identity import service as identity
 from fourflow.identity.dependencies import check_csrf, optional_principal
 from fourflow.identity.errors import CsrfTokenMissing
 from fourflow.identity.principal import Principal
+from fourflow.tradedata.service import profiles
 from fourflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +75,8 @@ def login(request: Request, session: Db, email: Annotated[str, Form(max_length=3
         message = failure.localised(current_language()) if failure else ""
         return _login_page(request, next_path=safe_next(next), email=email, error=message,
                            status_code=401)
+    if result.user is not None:
+        _record_device(session, request, result.user.organisation_id)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(settings.security.session_cookie_name, result.session_token,
                         httponly=True, samesite="lax", secure=settings.security.secure_cookies,
@@ -81,6 +86,16 @@ def login(request: Request, session: Db, email: Annotated[str, Form(max_length=3
         response.set_cookie(LANGUAGE_COOKIE, result.user.preferred_language, samesite="lax",
                             max_age=365 * 86400)
     return response
+
+
+def _record_device(session: Session, request: Request, organisation_id: uuid.UUID) -> None:
+    """Sellers' sign-ins leave their device and address for the fraud checks (F16)."""
+    organisation = identity.organisation_by_id(session, organisation_id)
+    if organisation is not None and organisation.kind == "seller":
+        profiles.record_sign_in_device(
+            session, organisation_id, ip_address=client_ip(request) or "unknown",
+            user_agent=request.headers.get("user-agent"),
+            accept_language=request.headers.get("accept-language"), at=get_clock().now())
 
 
 @router.post("/logout")
