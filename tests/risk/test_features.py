@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.core.months import add_months
 from fourflow.identity import service as identity
 from fourflow.risk.service.features import (
     FEATURE_NAMES,
@@ -28,7 +29,7 @@ from fourflow.risk.service.features import (
 )
 from fourflow.tradedata.service import figures, reference_rate
 from fourflow.tradedata.simulation.loader import load_world
-from fourflow.tradedata.simulation.world import WorldTruth, add_months
+from fourflow.tradedata.simulation.world import WorldTruth
 
 SECRET = "test-secret-for-personal-data-0123456789"
 END = date(2026, 10, 1)   # the world covers August 2025 to September 2026

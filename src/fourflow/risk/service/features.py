@@ -75,6 +75,7 @@ from sqlalchemy.orm import Session
 from fourflow.core.clock import get_clock
 from fourflow.core.errors import ValidationFailed
 from fourflow.core.i18n import N_
+from fourflow.core.months import add_months, month_end
 from fourflow.risk.repository import features as repository
 from fourflow.tradedata.service import risk_features as trade
 
@@ -179,9 +180,9 @@ def compute_features(session: Session, seller_organisation_id: uuid.UUID, as_of:
     inputs = trade.feature_inputs(
         session, seller_organisation_id, window, settlement_kinds=(*NET_SALES_KINDS, FEE),
         figure_transformations=(NET_SALES_FIGURE, FEES_FIGURE, REFUND_RATE_FIGURE), figures_before=this_month)
-    year = [_add_months(this_month, -back) for back in range(YEAR_MONTHS, 0, -1)]
+    year = [add_months(this_month, -back) for back in range(YEAR_MONTHS, 0, -1)]
     rates = trade.reference_rates(session, CURRENCY, {
-        (currency, _month_end(month)) for month in year
+        (currency, month_end(month)) for month in year
         for currency in {row.currency for row in inputs.settlement_months} | {
             row.currency for row in inputs.order_months}})
     builder = _Builder()
@@ -289,7 +290,7 @@ class _Money:
         self.rates = rates
         self.year = year
         self.out = builder
-        this_month = _add_months(year[-1], 1)
+        this_month = add_months(year[-1], 1)
         self.sums: dict[Cell, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         self.sales_by_market: dict[tuple[str, date, str], Decimal] = defaultdict(Decimal)
         for row in inputs.settlement_months:
@@ -314,7 +315,7 @@ class _Money:
             amount = sum((sums[kind] for kind in kinds if kind in sums), Decimal(0))
             if not amount:
                 continue
-            rate = self.rates.get((currency, _month_end(month)))
+            rate = self.rates.get((currency, month_end(month)))
             if rate is None:
                 return None
             total += amount * rate
@@ -420,7 +421,7 @@ class _Money:
         for (marketplace, month, currency), amount in self.sales_by_market.items():
             if month not in months:
                 continue
-            rate = self.rates.get((currency, _month_end(month)))
+            rate = self.rates.get((currency, month_end(month)))
             if rate is None:
                 convertible = False
                 break
@@ -456,7 +457,7 @@ class _Money:
         for row in order_months:
             if row.month not in months:
                 continue
-            rate = self.rates.get((row.currency, _month_end(row.month)))
+            rate = self.rates.get((row.currency, month_end(row.month)))
             if rate is None:
                 out.lack("top_customer_share", MissingReason.FX_RATE_UNAVAILABLE)
                 return
@@ -598,13 +599,3 @@ def _history_features(inputs: trade.FeatureInputs, as_of: date, cutoff: datetime
         idle = Decimal((cutoff - activity.newest_data_at).total_seconds()) / 86400
         out.set("months_since_last_data", max(Decimal(0), idle / DAYS_PER_MONTH))
 
-
-# --- months ---------------------------------------------------------------------------------------
-
-def _add_months(day: date, count: int) -> date:
-    total = day.year * 12 + day.month - 1 + count
-    return date(total // 12, total % 12 + 1, 1)
-
-
-def _month_end(month: date) -> date:
-    return _add_months(month, 1) - timedelta(days=1)

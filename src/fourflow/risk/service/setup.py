@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
 from fourflow.core.clock import get_clock
+from fourflow.core.months import add_months
 from fourflow.identity import service as identity
 from fourflow.risk.models import CreditModel
 from fourflow.risk.scorecard.errors import TargetSingleClass, TrainingDataTooSmall
@@ -32,9 +33,9 @@ def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
     graph.raise_related_party_alerts(session, graph.detect_related_party_risk(session, secret=secret,
                                                                               context=context))
     sellers = [organisation.id for organisation in identity.organisations_of_kind(session, "seller")]
-    first_as_of = training.add_months(first_month, WARM_UP_MONTHS)
+    first_as_of = add_months(first_month, WARM_UP_MONTHS)
     months = (end_month.year - first_as_of.year) * 12 + end_month.month - first_as_of.month
-    test_from = training.add_months(end_month, -max(1, round(months * TEST_SHARE)))
+    test_from = add_months(end_month, -max(1, round(months * TEST_SHARE)))
     try:
         model = training.train_on_outcomes(
             session, context, sellers=sellers, defaulted_on=defaulted_on, version=version,

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
+from fourflow.core.months import add_months
 from fourflow.risk.models import CreditModel
 from fourflow.risk.service import features, models
 
@@ -78,7 +79,3 @@ def _months(first: date, last: date) -> list[date]:
         month = add_months(month, 1)
     return months
 
-
-def add_months(day: date, count: int) -> date:
-    index = day.year * 12 + day.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ from fourflow.core.clock import get_clock
 from fourflow.core.errors import PermissionDenied, ValidationFailed
 from fourflow.core.i18n import N_
 from fourflow.core.money import minor_units
+from fourflow.core.months import add_months, month_end
 from fourflow.identity import service as identity
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind
@@ -157,17 +158,9 @@ def month_starts(until: date, months: int) -> list[date]:
     return starts[::-1]
 
 
-def month_end(day: date) -> date:
-    return _next_month(day) - timedelta(days=1)
-
-
 def latest_activity(session: Session, seller_organisation_id: uuid.UUID) -> date | None:
     """The newest day any of the seller's trade data speaks of (None: no data at all)."""
     return repository.latest_trade_day(session, seller_organisation_id)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _midnight(day: date) -> datetime:
@@ -207,12 +200,12 @@ def seller_overview(session: Session, seller_organisation_id: uuid.UUID, months:
     """The ``months`` calendar months ending with ``until``'s (today's by default), oldest first."""
     today = until or get_clock().now().date()
     starts = month_starts(today, months)
-    start, end = _midnight(starts[0]), _midnight(_next_month(starts[-1]))
+    start, end = _midnight(starts[0]), _midnight(add_months(starts[-1], 1))
     convert = _Converter(session, main_currency(session, seller_organisation_id))
     money: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
 
     def rate_day(month: date) -> date:
-        return min(_next_month(month) - timedelta(days=1), today)
+        return min(month_end(month), today)
 
     for month, kind, currency, total in repository.monthly_settlement_lines(
             session, seller_organisation_id, start, end, MONEY_KINDS):
@@ -238,7 +231,7 @@ def seller_overview(session: Session, seller_organisation_id: uuid.UUID, months:
     clock_today = get_clock().now().date()
     return SellerOverview(seller_organisation_id, convert.currency, ON_TIME_DAYS, figures, stock,
                           sorted(convert.unconverted),
-                          last_month_open=starts[-1] <= clock_today < _next_month(starts[-1]))
+                          last_month_open=starts[-1] <= clock_today < add_months(starts[-1], 1))
 
 
 def _stock(session: Session, seller_organisation_id: uuid.UUID, today: date,

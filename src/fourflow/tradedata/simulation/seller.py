@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from fourflow.core.money import Money
+from fourflow.core.months import add_months
 from fourflow.tradedata.connectors.push.batch import PushBatch, PushReturn, PushReview
 from fourflow.tradedata.records import (
     BuyerPersonalData,
@@ -57,7 +58,6 @@ from fourflow.tradedata.simulation.world import (
     Personality,
     SellerPlan,
     World,
-    add_months,
     amazon_settlement_id,
     month_text,
 )

@@ -27,6 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from fourflow.core.months import add_months
 from fourflow.tradedata.service.profiles import BankAccountFacts, DeviceFacts, RegistryFacts
 from fourflow.tradedata.simulation.catalogue import (
     BANKS,
@@ -153,7 +154,7 @@ class WorldTruth:
         return {
             "seed": self.seed,
             "first_month": _month_text(self.first_month),
-            "last_month": _month_text(_add_months(self.end_month, -1)),
+            "last_month": _month_text(add_months(self.end_month, -1)),
             "months": self.months,
             "sellers": list(self.sellers),
             "personalities": dict(self.personalities),
@@ -191,7 +192,7 @@ class World:
     first_month: date = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "first_month", _add_months(self.end_month, -self.months))
+        object.__setattr__(self, "first_month", add_months(self.end_month, -self.months))
 
     @property
     def start_at(self) -> datetime:
@@ -202,7 +203,7 @@ class World:
         return datetime.combine(self.end_month, datetime.min.time(), UTC)
 
     def month_start(self, index: int) -> date:
-        return _add_months(self.first_month, index)
+        return add_months(self.first_month, index)
 
 
 # --- building the plan ----------------------------------------------------------------------
@@ -353,7 +354,7 @@ def _plan(rng: random.Random, seed: int, index: int, slug: str, name: str, name_
         accounts.append(ring.bank_account)
         devices.append(ring.device)
     # Accounts were given to the platform when the seller joined it, not when the world is loaded.
-    joined = datetime.combine(max(incorporated, _add_months(end_month, -months)), datetime.min.time(), UTC)
+    joined = datetime.combine(max(incorporated, add_months(end_month, -months)), datetime.min.time(), UTC)
     accounts = [replace(account, registered_at=joined) for account in accounts]
     return SellerPlan(
         index=index, slug=slug, name=name, name_chinese=name_chinese, city=city, category=category,
@@ -373,7 +374,7 @@ def _registry(rng: random.Random, seed: int, slug: str, name_chinese: str, city:
                  "appointed_on": incorporated.isoformat()}]
     if ring is not None:
         officers += [{"name": director, "role": "director", "nationality": "CN",
-                      "appointed_on": _add_months(end_month, -rng.randint(14, 40)).isoformat()}
+                      "appointed_on": add_months(end_month, -rng.randint(14, 40)).isoformat()}
                      for director in ring.directors]
     # Tax filings: revenue declared in CNY for the last two full years.
     filings = []
@@ -422,7 +423,7 @@ def _with_circular_trading(rng: random.Random, seed: int, plans: list[SellerPlan
 
 def _with_quality_defect(seed: int, plan: SellerPlan, months: int, end_month: date) -> SellerPlan:
     marketplace = next(market for market in plan.marketplaces if market.startswith("amazon"))
-    settlements = settlement_count(_add_months(end_month, -months), end_month)
+    settlements = settlement_count(add_months(end_month, -months), end_month)
     index = settlements // 2
     difference = Decimal(_number(seed, plan.slug, "defect", digits=4) % 9000 + 1000) / 100
     return replace(plan, quality_defect=QualityDefect(
@@ -434,7 +435,7 @@ def _with_quality_defect(seed: int, plan: SellerPlan, months: int, end_month: da
 def _truth(seed: int, months: int, end_month: date, plans: list[SellerPlan],
            rings: list[tuple[str, ...]], ring_facts: dict[int, _RingShared],
            cycle: tuple[str, ...]) -> WorldTruth:
-    first = _add_months(end_month, -months)
+    first = add_months(end_month, -months)
     return WorldTruth(
         seed=seed, months=months, first_month=first, end_month=end_month,
         sellers=tuple(plan.slug for plan in plans),
@@ -448,9 +449,9 @@ def _truth(seed: int, months: int, end_month: date, plans: list[SellerPlan],
             for index, members in enumerate(rings)),
         circular_trading=(cycle,) if len(cycle) >= 3 else (),
         circular_orders=tuple(order for plan in plans for order in plan.circular_sales),
-        sales_collapse=tuple((plan.slug, _month_text(_add_months(first, plan.collapse_month)))
+        sales_collapse=tuple((plan.slug, _month_text(add_months(first, plan.collapse_month)))
                              for plan in plans if plan.collapse_month is not None),
-        defaults=tuple((plan.slug, _month_text(_add_months(first, plan.default_month)))
+        defaults=tuple((plan.slug, _month_text(add_months(first, plan.default_month)))
                        for plan in plans if plan.default_month is not None),
         quality_defects=tuple(plan.quality_defect for plan in plans if plan.quality_defect),
     )
@@ -522,15 +523,6 @@ def _device(rng: random.Random, *, seen_from: datetime) -> DeviceFacts:
 
 
 # --- months ---------------------------------------------------------------------------------
-
-def _add_months(day: date, count: int) -> date:
-    total = day.year * 12 + (day.month - 1) + count
-    return date(total // 12, total % 12 + 1, 1)
-
-
-def add_months(day: date, count: int) -> date:
-    return _add_months(day, count)
-
 
 def _month_text(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from fourflow.core.errors import FourflowError
 from fourflow.core.http import database_session, request_settings
 from fourflow.core.i18n import N_, current_language, translate
+from fourflow.core.months import month_end
 from fourflow.core.pagination import PageRequest
 from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
@@ -59,7 +60,7 @@ def _chosen(principal: Principal, seller_id: uuid.UUID | None) -> uuid.UUID | No
 def _until(value: str | None) -> date | None:
     """``YYYY-MM``: the overview's last month (its last day), for data older than a year."""
     try:
-        return overview.month_end(date.fromisoformat(f"{value}-01")) if value else None
+        return month_end(date.fromisoformat(f"{value}-01")) if value else None
     except ValueError:
         return None
 
