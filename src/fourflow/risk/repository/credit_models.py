@@ -18,11 +18,6 @@ def by_version(session: Session, name: str, version: str) -> CreditModel | None:
         CreditModel.name == name, CreditModel.version == version)).scalar_one_or_none()
 
 
-def all_versions(session: Session, name: str) -> list[CreditModel]:
-    return list(session.execute(select(CreditModel).where(CreditModel.name == name)
-                                .order_by(CreditModel.created_at.desc())).scalars())
-
-
 def add(session: Session, model: CreditModel) -> None:
     session.add(model)
     session.flush()

@@ -124,11 +124,6 @@ def get(session: Session, decision_id: uuid.UUID,
     return stored
 
 
-def seller_decisions(session: Session, seller_organisation_id: uuid.UUID, *,
-                     limit: int = 50) -> list[RiskDecision]:
-    return repository.of_seller(session, seller_organisation_id, limit)
-
-
 def _summary(outcome: str, grade: str | None, score: int | None, probability: Decimal | None,
              outputs: dict[str, Any], reasons: list[dict[str, Any]]) -> dict[str, Any]:
     return {"outcome": outcome, "grade": grade, "score": score,

@@ -91,10 +91,6 @@ def register(session: Session, context: audit.AuditContext, model: ScorecardMode
     return stored
 
 
-def registry(session: Session) -> list[CreditModel]:
-    return repository.all_versions(session, PD_MODEL)
-
-
 def active_model(session: Session) -> CreditModel | None:
     return repository.active(session, PD_MODEL)
 
