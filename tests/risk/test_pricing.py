@@ -6,7 +6,7 @@ import dataclasses
 import itertools
 import json
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
@@ -52,6 +52,33 @@ def plain(**changes: Any) -> PricingInputs:
 
 
 # ---------------------------------------------------------------- APR
+
+
+def _reference_surplus(rate: Decimal, drawn: Decimal, repayments: list[tuple[Decimal, int]]) -> Decimal:
+    """The APR equation's two sides, the slow way: (1 + X)^(-days/365) at 40 digits."""
+    with localcontext() as context:
+        context.prec = 40
+        return sum((amount * (1 + rate) ** (-Decimal(days) / 365) for amount, days in repayments),
+                   Decimal(0)) - drawn
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn=st.integers(100, 1_000_000),
+       repayments=st.lists(st.tuples(st.integers(1, 400_000), st.integers(1, 730)), min_size=1, max_size=12))
+def test_apr_is_the_rounded_root_of_the_equation(drawn: int, repayments: list[tuple[int, int]]) -> None:
+    """Whatever the cash flows, the APR returned has the root of the equation within half a
+    rounding step of it (the surplus changes sign between its two rounding boundaries)."""
+    flows = [(Decimal(amount), days) for amount, days in repayments]
+    try:
+        apr = annual_percentage_rate([CashFlow(START, eur(str(drawn)))],
+                                     [CashFlow(START + timedelta(days=days), eur(str(amount)))
+                                      for amount, days in flows])
+    except AnnualPercentageRateNotFound:
+        return
+    half = Decimal("0.00005")
+    if apr - half > -1:
+        assert _reference_surplus(apr - half, Decimal(drawn), flows) >= 0
+    assert _reference_surplus(apr + half, Decimal(drawn), flows) <= 0
 
 
 def test_apr_of_one_repayment_a_year_later_is_the_simple_rate() -> None:

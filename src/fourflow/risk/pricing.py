@@ -25,6 +25,7 @@ the drawdown. X is found by bisection in Decimal and rounded half up to 0.01 % a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -42,6 +43,9 @@ APR_QUANTUM = Decimal("0.0001")  # 0.01 % as a fraction
 _APR_TOLERANCE = Decimal("1E-12")
 _APR_CEILING = Decimal(1_000_000)  # 100,000,000 %: beyond this the schedule is not a loan
 _LOWEST_APR = Decimal("-0.999999")
+# ln(1 + X) beyond which the float estimate is not tried (X above about 22,000 or below -0.99995):
+# there the exact bisection decides.
+_FLOAT_GROWTH_LIMIT = 10.0
 
 
 class PricingInputInvalid(ValidationFailed):
@@ -234,9 +238,17 @@ def annual_percentage_rate(drawdowns: Sequence[CashFlow], repayments: Sequence[C
             return sum((amount * (-years * log_growth).exp() for amount, years in repays), Decimal(0)) \
                 - sum((amount * (-years * log_growth).exp() for amount, years in draws), Decimal(0))
 
-        low, high = _LOWEST_APR, Decimal(1)
-        if surplus(low) < 0:
+        if surplus(_LOWEST_APR) < 0:
             raise AnnualPercentageRateNotFound()
+        # The rounded APR is settled by the sign of the surplus at the two rounding boundaries
+        # around it: two exact evaluations where a bisection in Decimal takes some forty.
+        estimate = _float_root(draws, repays)
+        if estimate is not None:
+            rounded = Decimal(repr(estimate)).quantize(APR_QUANTUM, rounding=ROUND_HALF_UP)
+            half = APR_QUANTUM / 2
+            if rounded - half > _LOWEST_APR and surplus(rounded - half) >= 0 > surplus(rounded + half):
+                return rounded
+        low, high = _LOWEST_APR, Decimal(1)
         while surplus(high) > 0:
             high *= 2
             if high > _APR_CEILING:
@@ -248,6 +260,27 @@ def annual_percentage_rate(drawdowns: Sequence[CashFlow], repayments: Sequence[C
             else:
                 high = middle
         return ((low + high) / 2).quantize(APR_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _float_root(draws: Sequence[tuple[Decimal, Decimal]],
+                repays: Sequence[tuple[Decimal, Decimal]]) -> float | None:
+    """Newton's method in floats on the surplus as a function of ln(1 + X); None when it does not
+    settle (the exact bisection then decides)."""
+    flows = [(float(amount), float(years)) for amount, years in repays] \
+        + [(-float(amount), float(years)) for amount, years in draws]
+    growth = 0.1  # ln(1 + X), starting near a 10 % rate
+    for _ in range(50):
+        value = sum(amount * math.exp(-years * growth) for amount, years in flows)
+        slope = -sum(amount * years * math.exp(-years * growth) for amount, years in flows)
+        if slope == 0 or not math.isfinite(value) or not math.isfinite(slope):
+            return None
+        step = value / slope
+        growth -= step
+        if abs(growth) > _FLOAT_GROWTH_LIMIT:
+            return None
+        if abs(step) < 1e-13:
+            return math.expm1(growth)
+    return None
 
 
 def probability_to_decimal(probability: float) -> Decimal:
