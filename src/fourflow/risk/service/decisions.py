@@ -25,7 +25,7 @@ from fourflow.risk import decision as engine
 from fourflow.risk import rules
 from fourflow.risk.models import RiskDecision
 from fourflow.risk.repository import decisions as repository
-from fourflow.risk.service import features, models, rule_sets, sellers
+from fourflow.risk.service import engines, features, models, rule_sets, sellers
 
 PRODUCTS = ("order_financing", "receivables_financing", "inventory_financing", "revolving_credit_line")
 
@@ -70,14 +70,14 @@ def decide(session: Session, context: audit.AuditContext, request: DecisionReque
     now = get_clock().now()
     facts = sellers.seller_facts(session, request.seller_organisation_id)
     vector = features.current_features(session, request.seller_organisation_id, now.date())
-    hard_lines = rule_sets.active(session, rules.HARD_LINES)
-    policy = rule_sets.active(session, rules.POLICY)
-    scorer = models.active_scorer(session)
+    active = engines.active_engines(session)
+    hard_lines, policy, scorer = active.hard_lines, active.policy, active.scorer
     inputs = {
         "request": {"seller_organisation_id": str(request.seller_organisation_id), "product": request.product,
                     "amount": format(request.amount.amount, "f"), "currency": request.amount.currency,
                     "payee": request.payee, "disbursement_on": now.date().isoformat()},
         "seller": facts.seller, "features": vector.values, "graph": facts.graph, "history": facts.history,
+        "velocity": facts.velocity,
         "feature_snapshot": {"as_of": vector.as_of.isoformat(), "missing": vector.missing},
     }
     versions = engine.Versions(hard_lines=hard_lines.version, policy=policy.version, model=scorer.version,

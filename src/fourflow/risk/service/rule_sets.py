@@ -63,6 +63,15 @@ def active(session: Session, name: str) -> ActiveRuleSet:
     return ActiveRuleSet(name, stored.version, _compile_stored(stored))
 
 
+def active_known(session: Session, name: str, version: int | None, content_hash: str | None) -> ActiveRuleSet:
+    """``active`` for a caller that has already read which version is active: no query when this
+    process has compiled that content before."""
+    compiled = _compiled.get(content_hash) if content_hash is not None else None
+    if version is None or compiled is None:
+        return active(session, name)
+    return ActiveRuleSet(name, version, compiled)
+
+
 def propose(session: Session, context: audit.AuditContext, name: str, document: Any, *,
             note: str | None, created_by_user_id: uuid.UUID | None) -> RuleSetVersion:
     """Store a new draft version; raises RuleSetMalformed/RuleSetDoesNotCompile and stores nothing
