@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from fourflow.core.errors import FourflowError
+from fourflow.core.i18n import translate
 from fourflow.risk.scorecard import metrics, reasons
 from fourflow.risk.scorecard.errors import (
     BadValueAbsent,
@@ -264,6 +265,23 @@ def test_missing_value_reason() -> None:
     assert reason.as_dict()["params"] == {"characteristic": "refund_rate",
                                           "characteristic_words": "refund rate", "bin": "missing",
                                           "points_lost": "20"}
+
+
+def test_missing_value_reason_reads_in_chinese_without_english_words() -> None:
+    result = hand_made_model().score({"refund_rate": None, "tenure_months": 30, "sales_growth": 0.2,
+                                      "marketplace": "amazon"})
+    reason = result.reasons[0]
+    assert translate(reason.seller_message, "zh_Hans", **reasons.localised_params(reason.params, "zh_Hans")) \
+        == "我们尚未获得您的退款率数据。"
+    # A characteristic of some other data set keeps its name.
+    assert reasons.localised_params({"characteristic_words": "credit amount"})["characteristic_words"] \
+        == "credit amount"
+
+
+def test_every_platform_characteristic_has_words() -> None:
+    from fourflow.risk.service.features import FEATURE_NAMES
+
+    assert set(FEATURE_NAMES) | {"ring_size", "in_circular_trading"} == set(reasons.CHARACTERISTIC_WORDS)
 
 
 def test_bin_texts() -> None:

@@ -12,10 +12,11 @@ is used instead, so the seller is never told the opposite of what the table says
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from fourflow.core.i18n import N_
+from fourflow.core.i18n import N_, Language, translate
 
 Direction = Literal["higher", "lower"]
 
@@ -73,9 +74,36 @@ OFFICER_REASON = N_("{characteristic} in {bin}: −{points_lost} points")
 OFFICER_MISSING = N_("{characteristic} is missing: −{points_lost} points")
 
 
+# The platform's characteristics in words (msgids, so a Chinese sentence names them in Chinese);
+# a characteristic of some other data set (``validate-model`` trains on any CSV) reads as its name.
+CHARACTERISTIC_WORDS: dict[str, str] = {
+    "monthly_sales_level": N_("monthly sales"), "sales_growth": N_("sales growth"),
+    "sales_volatility": N_("month-to-month change in sales"), "seasonality": N_("seasonality of sales"),
+    "refund_rate": N_("refund rate"), "return_rate": N_("return rate"), "fee_ratio": N_("share of fees"),
+    "payout_regularity": N_("regularity of payouts"), "on_time_delivery_rate": N_("on-time delivery rate"),
+    "customs_hold_rate": N_("customs hold rate"), "review_rating": N_("customer rating"),
+    "review_trend": N_("trend of customer reviews"), "tenure_months": N_("time selling"),
+    "top_customer_share": N_("share of the largest customer"),
+    "marketplace_concentration": N_("dependence on one marketplace"),
+    "top_supplier_share": N_("share of the largest supplier"), "stock_turnover": N_("stock turnover"),
+    "cash_conversion_cycle_days": N_("cash conversion cycle"), "fx_exposure": N_("exchange-rate exposure"),
+    "history_months": N_("length of trading history"),
+    "months_since_last_data": N_("time since your latest trade data"),
+    "ring_size": N_("group of related companies"), "in_circular_trading": N_("trade with related companies"),
+}
+
+
 def readable_name(characteristic: str) -> str:
-    """The characteristic's name as words, for the fallback sentences."""
-    return characteristic.replace("_", " ").strip()
+    """The characteristic's name as words, for the fallback sentences: a msgid for the platform's
+    own characteristics (``localised_params`` translates it when the sentence is read)."""
+    return CHARACTERISTIC_WORDS.get(characteristic) or characteristic.replace("_", " ").strip()
+
+
+def localised_params(params: Mapping[str, str], language: Language | None = None) -> dict[str, str]:
+    """A reason's parameters for reading in ``language`` (the current one by default): the
+    characteristic's words in that language (stored reasons keep the msgid)."""
+    words = params.get("characteristic_words")
+    return {**params, "characteristic_words": translate(words, language)} if words else dict(params)
 
 
 def seller_message(characteristic: str, direction: Direction | None, missing: bool) -> str:
