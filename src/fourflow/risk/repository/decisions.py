@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fourflow.risk.models import RiskAlert, RiskDecision
@@ -27,6 +27,13 @@ def of_seller(session: Session, seller_organisation_id: uuid.UUID, limit: int) -
     return list(session.execute(select(RiskDecision).where(
         RiskDecision.seller_organisation_id == seller_organisation_id)
         .order_by(RiskDecision.decided_at.desc()).limit(limit)).scalars())
+
+
+def open_alert_counts(session: Session) -> dict[uuid.UUID, int]:
+    """How many open alerts each seller has (sellers with none are absent)."""
+    return dict(session.execute(
+        select(RiskAlert.seller_organisation_id, func.count()).where(RiskAlert.resolved_at.is_(None))
+        .group_by(RiskAlert.seller_organisation_id)).tuples().all())
 
 
 def open_alerts(session: Session, seller_organisation_id: uuid.UUID) -> list[RiskAlert]:

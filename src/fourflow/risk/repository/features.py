@@ -39,6 +39,14 @@ def latest_snapshot(session: Session, seller_organisation_id: uuid.UUID, version
                            .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
+def newest_snapshot_per_seller(session: Session, version: str) -> dict[uuid.UUID, FeatureSnapshot]:
+    """Every seller's newest snapshot of ``version`` (one query, for the risk overview)."""
+    statement = (select(FeatureSnapshot).where(FeatureSnapshot.version == version)
+                 .order_by(FeatureSnapshot.seller_organisation_id, FeatureSnapshot.as_of.desc())
+                 .distinct(FeatureSnapshot.seller_organisation_id))
+    return {snapshot.seller_organisation_id: snapshot for snapshot in session.execute(statement).scalars()}
+
+
 def snapshot_history(session: Session, seller_organisation_id: uuid.UUID, version: str,
                      limit: int) -> list[FeatureSnapshot]:
     """The seller's newest ``limit`` snapshots of ``version``, oldest first."""

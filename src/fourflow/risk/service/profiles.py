@@ -59,14 +59,18 @@ class SellerRiskProfile:
 
 
 def risk_overview(session: Session) -> list[SellerRiskRow]:
-    """Every seller with its current grade, riskiest first (no grade yet: last)."""
+    """Every seller with its current grade, riskiest first (no grade yet: last). Three queries
+    whatever the number of sellers."""
     scorer = _scorer(session)
+    snapshots = feature_repository.newest_snapshot_per_seller(session, features.FEATURES_VERSION)
+    alert_counts = decision_repository.open_alert_counts(session)
     rows = []
     for organisation in identity.organisations_of_kind(session, "seller"):
-        snapshot = features.latest_snapshot(session, organisation.id)
-        current = _scored(scorer, snapshot.as_of, snapshot.values) if scorer and snapshot else None
+        snapshot = snapshots.get(organisation.id)
+        current = _scored(scorer, snapshot.as_of, snapshot.features.get("values", {})) \
+            if scorer and snapshot else None
         rows.append(SellerRiskRow(organisation.id, organisation.slug, organisation.name, current,
-                                  len(decision_repository.open_alerts(session, organisation.id))))
+                                  alert_counts.get(organisation.id, 0)))
     return sorted(rows, key=lambda row: (row.current is None, -(row.current.probability_of_default
                                                                  if row.current else 0), row.name))
 
@@ -90,7 +94,8 @@ def seller_risk_profile(session: Session, seller_id: uuid.UUID) -> SellerRiskPro
 
 
 def _scorer(session: Session) -> models.ScorecardScorer | None:
-    return None if models.active_model(session) is None else models.active_scorer(session)
+    active = models.active_model(session)
+    return None if active is None else models.scorer_version(session, active.version)
 
 
 def _scored(scorer: models.ScorecardScorer, as_of: date, values: dict[str, float | None]) -> CurrentScore:
