@@ -33,7 +33,7 @@ OBJECTS_OF_SELLER_B = {
                  "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home' LIMIT 1",
     "decision_id": "SELECT d.id FROM risk_decisions d JOIN organisations o "
                    "ON o.id = d.seller_organisation_id WHERE o.slug = 'silkroad-home'",
-    # Rule sets are the platform's (their routes are platform-only).
+    # Rule sets and credit models are the platform's (their routes are platform-only).
     "name": "SELECT 'hard_lines'",
     "version": "SELECT 1",
 }
@@ -48,7 +48,7 @@ SHOPIFY_CHARGE = json.dumps({"transactions": [{
     "processed_at": "2026-11-01T10:00:00Z"}]}).encode()
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
-                 "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/")
+                 "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/", "/api/v1/risk/models/")
 PLATFORM_ONLY_ACTIONS = ("/replay",)
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
@@ -61,7 +61,7 @@ VALID_BODIES = {
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
-                  "payments", "risk_decisions", "risk_rule_sets")
+                  "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:

@@ -1,5 +1,5 @@
 """Risk API: credit decisions (and their replay), versioned rule sets with diff, back-test and
-activation."""
+activation, and the credit-model registry with its drift checks."""
 
 from __future__ import annotations
 
@@ -9,18 +9,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
+from fourflow.core.clock import get_clock
 from fourflow.core.http import database_session
 from fourflow.core.i18n import translate
 from fourflow.core.money import Money
+from fourflow.core.pagination import PageOut, PageRequest
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
-from fourflow.risk.models import RiskDecision
+from fourflow.risk.models import CreditModel, RiskDecision
 from fourflow.risk.schemas import (
     BacktestOut,
+    CreditModelDetailOut,
+    CreditModelOut,
     DecisionDetailOut,
     DecisionIn,
     DecisionOut,
+    DriftCheckOut,
     ReasonOut,
     ReplayOut,
     RuleChangeOut,
@@ -28,7 +33,8 @@ from fourflow.risk.schemas import (
     RuleSetIn,
     RuleSetVersionOut,
 )
-from fourflow.risk.service import decisions, rule_sets
+from fourflow.risk.scorecard.reasons import localised_params
+from fourflow.risk.service import decisions, models, monitoring, rule_sets
 from fourflow.risk.service.scope import decision_subject, seller_in_scope
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
@@ -109,6 +115,40 @@ def activate_rule_set(session: Db, principal: RuleManager, name: str, version: i
     return RuleSetVersionOut.model_validate(activated)
 
 
+@router.get("/models", response_model=list[CreditModelOut])
+def list_models(session: Db, principal: Reader) -> list[CreditModelOut]:
+    """The model registry: every version of the PD scorecard with its card's figures, newest first."""
+    return [model_out(stored) for stored in models.list_versions(session)]
+
+
+@router.get("/models/{version}", response_model=CreditModelDetailOut)
+def get_model(session: Db, principal: Reader, version: str, page: int = Query(1, ge=1),
+              page_size: int = Query(25, ge=1, le=200)) -> CreditModelDetailOut:
+    """A version's model card and its drift checks, newest first."""
+    stored = models.get_version(session, version)
+    checks = monitoring.drift_checks(session, version, PageRequest(page=page, page_size=page_size))
+    return CreditModelDetailOut(**model_out(stored).model_dump(), card=stored.card,
+                                drift_checks=PageOut.of(checks.map(DriftCheckOut.model_validate)))
+
+
+@router.post("/models/drift-checks", response_model=DriftCheckOut, status_code=201)
+def run_drift_check(session: Db, principal: RuleManager) -> DriftCheckOut:
+    """Check the active model for drift now, on the sellers' newest features of the last 30 days."""
+    check = monitoring.check_drift(session, principal.audit_context(), as_of=get_clock().now().date())
+    return DriftCheckOut.model_validate(check)
+
+
+def model_out(stored: CreditModel) -> CreditModelOut:
+    """A registry row from the stored card (older cards may lack a figure: None)."""
+    card = stored.card
+    return CreditModelOut(
+        version=stored.version, status=stored.status, training_from=card.get("training_from"),
+        training_to=card.get("training_to"), test_from=card.get("test_from"), test_to=card.get("test_to"),
+        auc=card.get("auc"), ks=card.get("ks"), gini=card.get("gini"), brier=card.get("brier"),
+        psi=card.get("psi"), has_drift_reference=card.get("drift_reference") is not None,
+        created_at=stored.created_at, activated_at=stored.activated_at)
+
+
 def decision_out(stored: RiskDecision, *, staff: bool) -> DecisionOut:
     """A decision as its reader may see it: sellers get the reasons phrased for them."""
     limit: dict[str, Any] = stored.outputs.get("limit") or {}
@@ -127,7 +167,7 @@ def decision_out(stored: RiskDecision, *, staff: bool) -> DecisionOut:
 
 def _reason_text(reason: dict[str, Any]) -> str:
     msgid: str = reason["message"]  # stored msgids are translated when read, in the reader's language
-    return translate(msgid, None, **reason["params"])
+    return translate(msgid, None, **localised_params(reason["params"]))
 
 
 def _amount(value: Any) -> Any:

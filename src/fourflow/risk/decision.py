@@ -6,9 +6,9 @@ and the pricing policy, and returns the decision. The service gathers the inputs
 database and stores both; replaying a stored decision runs ``evaluate`` again on the stored
 inputs with the stored versions and must give the stored outputs.
 
-Order: hard lines (a decline stops here) → score and grade → policy for the product → limit →
-price. The outcome is the most severe of what each step says: decline > refer > observation >
-approve.
+Order: hard lines and the anti-fraud assessment (a decline stops here) → score and grade →
+policy for the product → limit → price. The outcome is the most severe of what each step says:
+decline > refer > observation > approve; the fraud assessment's review counts as refer.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from typing import Any, Protocol
 
 from fourflow.core.i18n import N_
 from fourflow.core.money import Money
-from fourflow.risk import limits, pricing, rules
+from fourflow.risk import fraud, limits, pricing, rules
 
-DECISION_VERSION = "decision@v1"
+# v2: the anti-fraud assessment (F16) on the stored velocity figures.
+DECISION_VERSION = "decision@v2"
 OUTCOMES = ("approve", "observation", "refer", "decline")
+FRAUD_DECISION_OUTCOMES = {"clear": "approve", "review": "refer", "decline": "decline"}
 
 # PD bands of the grades: a grade is the band the 12-month PD falls in (upper bounds, exclusive).
 # Small cross-border sellers default far more often than listed companies: the bands are set for
@@ -95,7 +97,7 @@ class Versions:
         return {"rule_sets": {rules.HARD_LINES: self.hard_lines, rules.POLICY: self.policy},
                 "model": self.model, "features": self.features, "limits": limits.LIMITS_VERSION,
                 "pricing": pricing.PRICING_VERSION, "pricing_policy": PRICING_POLICY.version,
-                "decision": DECISION_VERSION}
+                "fraud": fraud.FRAUD_VERSION, "decision": DECISION_VERSION}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,15 @@ def evaluate(inputs: Mapping[str, Any], engines: Engines) -> DecisionResult:
     hard_verdict = rules.HardLinesVerdict.from_outcome(hard)
     reasons += [Reason(code, rules.reason_message(code), {}, "seller") for code in hard_verdict.reasons]
     outcome: str = "approve" if hard_verdict.outcome == "pass" else hard_verdict.outcome
+    assessment = _assess_fraud(inputs)
+    if assessment is not None:
+        outputs["fraud"] = assessment.to_dict()
+        reasons += [Reason(signal.code, signal.message, dict(signal.params), "officer")
+                    for signal in assessment.signals]
+        if assessment.outcome != "clear":
+            reasons.append(Reason("fraud_" + assessment.outcome, fraud.SELLER_MESSAGES[assessment.outcome],
+                                  {}, "seller"))
+        outcome = _worse(outcome, FRAUD_DECISION_OUTCOMES[assessment.outcome])
     if outcome == "decline":
         return DecisionResult("decline", None, None, None, None, None,
                               _plain(outputs | {"rule_inputs": rule_inputs}), tuple(reasons))
@@ -220,6 +231,19 @@ def evaluate(inputs: Mapping[str, Any], engines: Engines) -> DecisionResult:
         reasons.append(Reason("approved", N_("Approved within your limit."), {}, "seller"))
     return DecisionResult(outcome, grade, scored.score, scored.probability_of_default, limit, price,
                           _plain(outputs), tuple(reasons))
+
+
+def _assess_fraud(inputs: Mapping[str, Any]) -> fraud.FraudAssessment | None:
+    """The anti-fraud assessment; None for decisions stored before it existed (no velocity among
+    their inputs), so they replay as they were decided."""
+    velocity = inputs.get("velocity")
+    if velocity is None:
+        return None
+    graph, history = inputs["graph"], inputs["history"]
+    return fraud.assess_fraud(
+        fraud.Velocity.from_dict(velocity), in_fraud_ring=bool(graph["in_fraud_ring"]),
+        in_circular_trading=bool(graph["in_circular_trading"]), ring_size=int(graph.get("ring_size") or 0),
+        anomaly_flagged=bool(history.get("anomaly_flagged")))
 
 
 def _run(rule_set: rules.CompiledRuleSet, rule_input: dict[str, Any], outputs: dict[str, Any],

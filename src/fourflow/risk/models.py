@@ -1,5 +1,5 @@
 """Risk engine tables: versioned rule sets and models, feature snapshots, decisions, the seller's
-score history and risk alerts.
+score history, risk alerts and the credit model's drift checks.
 
 Everything a decision used is stored beside it (inputs, feature values, rule-set and model
 versions, the outputs and reasons) so it can be explained and replayed to the same result
@@ -120,14 +120,38 @@ class SellerScore(UUIDPrimaryKey, Base):
 
 
 class RiskAlert(UUIDPrimaryKey, Base):
-    """Something a risk officer should look at: a downgrade, an anomaly, a ring, a cycle."""
+    """Something a risk officer should look at: a downgrade, an anomaly, a ring, a cycle, or the
+    credit model's population drifting (``model_drift``, the platform's own: it concerns the whole
+    book, so it is raised against the platform organisation)."""
 
     __tablename__ = "risk_alerts"
     __table_args__ = (Index("ix_risk_alerts_seller_raised", "seller_organisation_id", "raised_at"),)
 
     seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
-    kind: Mapped[str] = mapped_column(String(32))       # downgrade, anomaly, fraud_ring, circular_trading
+    # downgrade, anomaly, fraud_ring, circular_trading, model_drift
+    kind: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(16))   # info, warning, critical
     details: Mapped[dict[str, Any]] = mapped_column(JSONB)
     raised_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+class ModelDriftCheck(UUIDPrimaryKey, Base):
+    """One look at whether the population the active model scores has moved away from the one it
+    was trained on: the PSI of the score and of each characteristic against the model card's
+    reference. Too few sellers: status ``insufficient_data`` and no PSI."""
+
+    __tablename__ = "risk_model_drift_checks"
+    __table_args__ = (Index("ix_risk_model_drift_checks_version_checked", "model_version", "checked_at"),)
+
+    model_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("risk_models.id"))
+    model_version: Mapped[str] = mapped_column(String(32))
+    as_of: Mapped[date]
+    checked_at: Mapped[datetime]
+    population: Mapped[int]  # sellers scored
+    score_psi: Mapped[Decimal | None] = mapped_column(Numeric(12, 6))
+    # {"bins", "expected_shares", "actual_shares", "psi", "status"} of the score buckets.
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # {characteristic: {"psi", "status", "bins", "expected_shares", "actual_shares"}}
+    characteristics: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(24))  # stable, watch, drifted, insufficient_data

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from fourflow.core.pagination import PageOut
 
 
 class DecisionIn(BaseModel):
@@ -93,3 +95,43 @@ class BacktestOut(BaseModel):
     name: str
     version: int
     report: dict[str, Any]
+
+
+class CreditModelOut(BaseModel):
+    """A version in the model registry, with the figures of its model card."""
+
+    version: str
+    status: str
+    training_from: date | None
+    training_to: date | None
+    test_from: date | None
+    test_to: date | None
+    auc: float | None
+    ks: float | None
+    gini: float | None
+    brier: float | None
+    psi: float | None = Field(description="Score stability, training scores against test scores")
+    has_drift_reference: bool = Field(description="False for versions trained before drift monitoring: "
+                                                  "retrain to monitor them")
+    created_at: datetime
+    activated_at: datetime | None
+
+
+class DriftCheckOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    model_version: str
+    as_of: date
+    checked_at: datetime
+    population: int = Field(description="Sellers scored (their newest snapshot in the window)")
+    score_psi: Decimal | None = Field(description="None when the population was too small")
+    status: str = Field(description="stable, watch, drifted or insufficient_data")
+    score: dict[str, Any] | None = Field(description="Score buckets: bins, expected and actual shares")
+    characteristics: dict[str, Any] = Field(
+        description="Per characteristic: psi, status, bins, expected_shares, actual_shares")
+
+
+class CreditModelDetailOut(CreditModelOut):
+    card: dict[str, Any]
+    drift_checks: PageOut[DriftCheckOut]

@@ -27,3 +27,9 @@ def retire_active(session: Session, name: str) -> None:
     session.execute(update(CreditModel).where(CreditModel.name == name, CreditModel.status == "active")
                     .values(status="retired"))
     session.flush()
+
+
+def versions(session: Session, name: str) -> list[CreditModel]:
+    """Every stored version of the model, newest first."""
+    return list(session.execute(select(CreditModel).where(CreditModel.name == name).order_by(
+        CreditModel.created_at.desc(), CreditModel.version.desc())).scalars())

@@ -70,3 +70,8 @@ class DateColumnInvalid(ValidationFailed):
 class MetricUndefined(ValidationFailed):
     code = "metric_undefined"
     message = N_("The {metric} cannot be computed: {problem}.")
+
+
+class DriftReferenceInvalid(ValidationFailed):
+    code = "drift_reference_invalid"
+    message = N_("The drift reference of the model card is not valid: {problem}")

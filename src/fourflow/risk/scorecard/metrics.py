@@ -14,10 +14,9 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import roc_auc_score
 
+from fourflow.risk.scorecard.drift import PSI_EMPTY_SHARE
 from fourflow.risk.scorecard.errors import MetricUndefined
 
-# An empty PSI bucket would make ln(0); count it as this share instead (the usual practice).
-PSI_EMPTY_SHARE = 1e-4
 DEFAULT_BUCKETS = 10
 
 

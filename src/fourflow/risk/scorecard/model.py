@@ -220,6 +220,12 @@ class ScorecardModel:
     def probability_of_default(self, score: float) -> float:
         return self.calibration.probability_of_default(score)
 
+    def bins_of(self, features: Mapping[str, object]) -> dict[str, int | None]:
+        """The bin each characteristic's value falls in, as ``score`` places it (None: the missing
+        bin, which also takes an unseen category); in the model's order."""
+        return {characteristic.name: characteristic.bin_of(features.get(characteristic.name))
+                for characteristic in self.characteristics}
+
     def score(self, features: Mapping[str, object], *, top_reasons: int = DEFAULT_TOP_REASONS) -> ScoreResult:
         """Score one applicant; features the model does not use are ignored, absent ones are missing."""
         total = self.base_points

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from fourflow.risk.scorecard import metrics
+from fourflow.risk.scorecard import drift, metrics
 from fourflow.risk.scorecard.errors import (
     BadValueAbsent,
     ColumnMissing,
@@ -152,12 +152,19 @@ class ModelCard:
     brier: float
     psi: float  # score stability, training scores against test scores
     features: tuple[str, ...]
+    # What drift monitoring compares new populations with (drift.DriftReference as a dict); cards
+    # stored before monitoring existed have none.
+    drift_reference: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "training_from": self.training_from.isoformat(),
-                "training_to": self.training_to.isoformat(), "rows": self.rows, "test_rows": self.test_rows,
-                "auc": self.auc, "ks": self.ks, "gini": self.gini, "brier": self.brier, "psi": self.psi,
-                "features": list(self.features)}
+        document: dict[str, Any] = {
+            "version": self.version, "training_from": self.training_from.isoformat(),
+            "training_to": self.training_to.isoformat(), "rows": self.rows, "test_rows": self.test_rows,
+            "auc": self.auc, "ks": self.ks, "gini": self.gini, "brier": self.brier, "psi": self.psi,
+            "features": list(self.features)}
+        if self.drift_reference is not None:
+            document["drift_reference"] = self.drift_reference
+        return document
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -170,16 +177,22 @@ class ModelCard:
                    training_to=date.fromisoformat(document["training_to"]), rows=int(document["rows"]),
                    test_rows=int(document["test_rows"]), auc=float(document["auc"]), ks=float(document["ks"]),
                    gini=float(document["gini"]), brier=float(document["brier"]), psi=float(document["psi"]),
-                   features=tuple(str(name) for name in document["features"]))
+                   features=tuple(str(name) for name in document["features"]),
+                   drift_reference=document.get("drift_reference"))
 
 
 def model_card(trained: TrainedScorecard, training_frame: pd.DataFrame, test_frame: pd.DataFrame,
                test_target: pd.Series, *, version: str, training_from: date, training_to: date) -> ModelCard:
-    """Measure a trained model on held-out (later) rows and describe it; figures rounded to 4 decimals."""
+    """Measure a trained model on held-out (later) rows and describe it; figures rounded to 4 decimals.
+    The card also keeps the training population's score buckets and bin shares, the reference
+    drift monitoring compares new populations with."""
     outcomes = binary_outcomes(test_target)
     test_scores = trained.optbinning_scores(test_frame)
     training_scores = trained.optbinning_scores(training_frame)
     probabilities = trained.probabilities(test_scores)
+    reference = drift.build_reference(
+        trained.model, training_frame.to_dict("records"),
+        score_edges=metrics.bucket_edges(training_scores))
     return ModelCard(
         version=version, training_from=training_from, training_to=training_to, rows=trained.training_rows,
         test_rows=len(outcomes), auc=_rounded(metrics.roc_auc(outcomes, -test_scores)),
@@ -187,7 +200,7 @@ def model_card(trained: TrainedScorecard, training_frame: pd.DataFrame, test_fra
         gini=_rounded(metrics.gini(outcomes, -test_scores)),
         brier=_rounded(metrics.brier_score(outcomes, probabilities)),
         psi=_rounded(metrics.population_stability_index(training_scores, test_scores)),
-        features=trained.features_used)
+        features=trained.features_used, drift_reference=reference.to_dict())
 
 
 def _matches(labels: pd.Series, bad_value: str) -> np.ndarray[Any, np.dtype[np.bool_]]:

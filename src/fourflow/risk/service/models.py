@@ -95,6 +95,18 @@ def active_model(session: Session) -> CreditModel | None:
     return repository.active(session, PD_MODEL)
 
 
+def list_versions(session: Session) -> list[CreditModel]:
+    """The registry: every stored version of the PD model, newest first."""
+    return repository.versions(session, PD_MODEL)
+
+
+def get_version(session: Session, version: str) -> CreditModel:
+    stored = repository.by_version(session, PD_MODEL, version)
+    if stored is None:
+        raise CreditModelNotFound(version=version)
+    return stored
+
+
 def _scorer(stored: CreditModel) -> ScorecardScorer:
     cached = _scorers.get(stored.version)
     if cached is None:

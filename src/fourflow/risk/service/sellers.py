@@ -15,6 +15,7 @@ from fourflow.core.errors import NotFound
 from fourflow.core.i18n import N_
 from fourflow.identity import service as identity
 from fourflow.risk.repository import decisions as repository
+from fourflow.risk.service import velocity
 from fourflow.tradedata.service import profiles
 
 # A device first seen this recently, or a payout account added this recently, is a fraud signal
@@ -32,6 +33,7 @@ class SellerFacts:
     seller: dict[str, Any]
     graph: dict[str, Any]
     history: dict[str, Any]
+    velocity: dict[str, Any]  # fraud.Velocity as stored (F16)
 
 
 def seller_facts(session: Session, seller_organisation_id: uuid.UUID) -> SellerFacts:
@@ -63,7 +65,8 @@ def seller_facts(session: Session, seller_organisation_id: uuid.UUID) -> SellerF
                  "bank_account_age_days": _age_days(now, newest_account),
                  "new_device": any(now - device.first_seen_at < timedelta(days=NEW_DEVICE_DAYS)
                                    for device in devices),
-                 "allowed_payees": []})
+                 "allowed_payees": []},
+        velocity=velocity.seller_velocity(session, seller_organisation_id, now).to_dict())
 
 
 def _age_days(now: datetime, moment: datetime | None) -> int | None:

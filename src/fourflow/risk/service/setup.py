@@ -1,5 +1,6 @@
 """Readying the risk engine on a platform's data: the shipped rule sets, a PD scorecard trained
-on the outcomes so far, and today's features of every seller (what decisions read)."""
+on the outcomes so far, today's features of every seller (what decisions read) and a first
+drift check of the model on them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fourflow.core.months import add_months
 from fourflow.identity import service as identity
 from fourflow.risk.models import CreditModel
 from fourflow.risk.scorecard.errors import TargetSingleClass, TrainingDataTooSmall
-from fourflow.risk.service import anomalies, features, graph, rule_sets, training
+from fourflow.risk.service import anomalies, features, graph, monitoring, rule_sets, training
 
 # Observations start once sellers have three months of history; the last months are the test.
 WARM_UP_MONTHS = 3
@@ -47,4 +48,6 @@ def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
     for seller in sellers:
         features.refresh_snapshot(session, seller, today)
     anomalies.raise_anomaly_alerts(session)
+    if model is not None:
+        monitoring.check_drift(session, context, as_of=today)
     return model

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
@@ -116,6 +117,19 @@ def bank_accounts(session: Session, seller_organisation_id: uuid.UUID) -> list[S
 
 def devices(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerDevice]:
     return repository.devices_of(session, seller_organisation_id)
+
+
+def velocity_columns() -> tuple[ColumnElement[Any], ...]:
+    """Payout-account and device figures of a seller, as columns for the risk engine's velocity
+    query (F16: one round trip per decision); their parameters come from
+    ``velocity_parameters``. See ``repository.profile_velocity_columns`` for each label."""
+    return repository.profile_velocity_columns()
+
+
+def velocity_parameters(seller_organisation_id: uuid.UUID, now: datetime, *, payout_since: datetime,
+                        device_since: datetime, sign_in_since: datetime) -> dict[str, Any]:
+    return repository.profile_velocity_parameters(seller_organisation_id, now, payout_since=payout_since,
+                                                  device_since=device_since, sign_in_since=sign_in_since)
 
 
 def stock_on_hand(session: Session, seller_organisation_id: uuid.UUID, before: date) -> int:

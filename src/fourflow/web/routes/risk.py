@@ -1,5 +1,6 @@
-"""The risk console for risk staff: every seller's grade, and a seller's risk profile (score
-history, reasons, features, related parties drawn as a network, alerts, decisions)."""
+"""The risk console for risk staff: every seller's grade, a seller's risk profile (score
+history, reasons, features, related parties drawn as a network, alerts, decisions), rule sets,
+and the credit-model registry with its drift checks."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from fourflow.core.clock import get_clock
 from fourflow.core.http import database_session, request_settings
 from fourflow.core.i18n import N_, current_language, translate
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
-from fourflow.risk.service import graph, profiles, rule_sets
+from fourflow.risk import fraud
+from fourflow.risk.service import graph, monitoring, profiles, rule_sets, velocity
 from fourflow.web.forms import attempt
 from fourflow.web.templating import render
 
@@ -30,7 +33,10 @@ LABELS = {
     "fraud_ring": N_("Fraud ring"), "circular_trading": N_("Circular trading"), "anomaly": N_("Anomaly"),
     "downgrade": N_("Downgrade"), "approve": N_("Approved"), "refer": N_("Referred"),
     "observation": N_("Under observation"), "decline": N_("Declined"),
+    "clear": N_("Clear"), "review": N_("Manual review"),
     "draft": N_("Draft"), "active": N_("Active"), "retired": N_("Retired"),
+    "model_drift": N_("Model drift"), "stable": N_("Stable"), "watch": N_("Watch"), "drifted": N_("Drifted"),
+    "insufficient_data": N_("Too few sellers"),
     "order_financing": N_("Order financing"), "receivables_financing": N_("Receivables financing"),
     "inventory_financing": N_("Inventory financing"), "revolving_credit_line": N_("Revolving credit line"),
 }
@@ -51,9 +57,39 @@ def seller_profile(request: Request, session: Db, principal: Reader, seller_id: 
     secret = request_settings(request).security.secret_key.get_secret_value()
     picture = graph.seller_neighbourhood(session, seller_id, secret=secret, limit=NEIGHBOURHOOD_LIMIT,
                                          context=principal.audit_context())
+    latest = profile.decisions[0] if profile.decisions else None
     return render(request, "risk_seller.html", {
         "profile": profile, "history": _history_chart(profile), "network": _network(picture),
-        "label": _label}, active="risk")
+        "velocity": _velocity_rows(velocity.seller_velocity(session, seller_id)), "latest_decision": latest,
+        "latest_fraud": None if latest is None else latest.outputs.get("fraud"), "label": _label},
+        active="risk")
+
+
+def _velocity_rows(figures: fraud.Velocity) -> list[dict[str, Any]]:
+    """The fraud checks' velocity figures as of now beside their limits; ``alert`` where a
+    decision now would raise the signal."""
+    gap = figures.device_payout_gap_minutes
+    rows: list[dict[str, Any]] = [
+        {"label": translate("Credit requests in the last 24 hours"), "value": figures.credit_requests_24h,
+         "limit": fraud.MAX_CREDIT_REQUESTS_24H},
+        {"label": translate("Credit requests in the last 30 days"), "value": figures.credit_requests_30d,
+         "limit": fraud.MAX_CREDIT_REQUESTS_30D},
+        {"label": translate("Payout accounts added in the last 30 days"),
+         "value": figures.payout_accounts_added_30d, "limit": fraud.MAX_PAYOUT_ACCOUNTS_30D},
+        {"label": translate("New devices in the last 7 days"), "value": figures.new_devices_7d,
+         "limit": fraud.MAX_NEW_DEVICES_7D},
+        {"label": translate("Sign-in addresses in the last 24 hours"), "value": figures.sign_in_ips_24h,
+         "limit": fraud.MAX_SIGN_IN_IPS_24H}]
+    for row in rows:
+        row["alert"] = row["value"] > row["limit"]
+        row["limit"] = translate("more than {limit}", limit=row["limit"])
+    rows.append({"label": translate("Days since the newest payout account"),
+                 "value": figures.days_since_newest_payout_account, "limit": None, "alert": False})
+    rows.append({"label": translate("Hours between a new device and a payout account change"),
+                 "value": None if gap is None else f"{gap / 60:.1f}",
+                 "limit": translate("at most {limit}", limit=fraud.ATO_PAIR_WINDOW_HOURS),
+                 "alert": gap is not None and gap <= fraud.ATO_PAIR_WINDOW_HOURS * 60})
+    return rows
 
 
 def _history_chart(profile: profiles.SellerRiskProfile) -> dict[str, Any]:
@@ -108,3 +144,47 @@ def _rule_set_page(request: Request, session: Session, principal: Principal, nam
         "backtest_decisions": BACKTEST_DECISIONS, "error": error, "status_label": _label,
         "may_activate": principal.can(Permission.MANAGE_RISK_RULES) and stored.status == "draft"},
         status_code=status_code, active="risk")
+
+
+@router.get("/risk/models")
+def credit_models(request: Request, session: Db, principal: Reader) -> Response:
+    return _models_page(request, session, principal)
+
+
+@router.post("/risk/models/drift-checks")
+async def run_drift_check(request: Request, session: Db, principal: RuleManager) -> Response:
+    _done, error = await run_in_threadpool(attempt, session, lambda: monitoring.check_drift(
+        session, principal.audit_context(), as_of=get_clock().now().date()))
+    if error is not None:
+        return await run_in_threadpool(_models_page, request, session, principal,
+                                       error.localised(current_language()), 409)
+    return RedirectResponse("/risk/models", status_code=303)
+
+
+def _models_page(request: Request, session: Session, principal: Principal, error: str | None = None,
+                 status_code: int = 200) -> Response:
+    overview = monitoring.models_overview(session)
+    latest = overview.latest
+    # The characteristics that moved most first.
+    characteristics = [] if latest is None else sorted(
+        latest.characteristics.items(), key=lambda item: (-item[1]["psi"], item[0]))
+    return render(request, "risk_models.html", {
+        "overview": overview, "characteristics": characteristics, "psi_chart": _psi_chart(overview),
+        "minimum_population": monitoring.MINIMUM_POPULATION, "window_days": monitoring.WINDOW_DAYS,
+        "may_check": principal.can(Permission.MANAGE_RISK_RULES) and overview.active is not None,
+        "error": error, "label": _label}, status_code=status_code, active="risk")
+
+
+def _psi_chart(overview: monitoring.ModelsOverview) -> dict[str, Any]:
+    """Score PSI check by check (a gap where the population was too small), with the two lines
+    the statuses are drawn at."""
+    checks = overview.history
+    return {"measured": any(check.score_psi is not None for check in checks),
+            "labels": [check.checked_at.strftime("%Y-%m-%d %H:%M") for check in checks],
+            "series": [
+                {"name": translate("Score PSI"), "type": "line",
+                 "values": [None if check.score_psi is None else float(check.score_psi) for check in checks]},
+                {"name": translate("Watch from"), "type": "line",
+                 "values": [float(monitoring.WATCH_FROM) for _check in checks]},
+                {"name": translate("Drifted from"), "type": "line",
+                 "values": [float(monitoring.DRIFTED_FROM) for _check in checks]}]}

@@ -1,0 +1,42 @@
+"""Velocity figures of the anti-fraud checks (F16), as of the clock's now: how many credit
+requests the seller made in the last 24 hours and 30 days, payout accounts added in the last 30
+days and the days since the newest, devices first seen in the last 7 days, distinct sign-in
+addresses in the last 24 hours, and how close together a new device and a payout account change
+came. Read in one round trip (the decision service calls this for every decision); the pure
+assessment of the figures is ``fourflow.risk.fraud``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from fourflow.core.clock import get_clock
+from fourflow.risk import fraud
+from fourflow.risk.repository import velocity as repository
+from fourflow.tradedata.service import profiles
+
+
+def seller_velocity(session: Session, seller_organisation_id: uuid.UUID,
+                    now: datetime | None = None) -> fraud.Velocity:
+    """The seller's velocity figures as of ``now`` (default: the clock's now); the request being
+    decided is not counted (it is stored after its decision). Request counts stop at
+    ``repository.COUNT_CAP``."""
+    now = now or get_clock().now()
+    short_since = now - timedelta(hours=fraud.SHORT_WINDOW_HOURS)
+    parameters = profiles.velocity_parameters(
+        seller_organisation_id, now, payout_since=now - timedelta(days=fraud.PAYOUT_ACCOUNT_DAYS),
+        device_since=now - timedelta(days=fraud.NEW_DEVICE_DAYS), sign_in_since=short_since)
+    row = repository.velocity_row(session, seller_organisation_id, now, short_since=short_since,
+                                  long_since=now - timedelta(days=fraud.LONG_WINDOW_DAYS),
+                                  columns=profiles.velocity_columns(), parameters=parameters)
+    newest: datetime | None = row["newest_payout_account_at"]
+    gap = row["device_payout_gap_minutes"]
+    return fraud.Velocity(
+        as_of=now.isoformat(), credit_requests_24h=int(row["credit_requests_short"]),
+        credit_requests_30d=int(row["credit_requests_long"]),
+        payout_accounts_added_30d=int(row["payout_accounts_added"]),
+        days_since_newest_payout_account=None if newest is None else (now - newest).days,
+        new_devices_7d=int(row["new_devices"]), sign_in_ips_24h=int(row["sign_in_addresses"]),
+        device_payout_gap_minutes=None if gap is None else int(gap))
