@@ -28,13 +28,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from fourflow.core.errors import ValidationFailed
 from fourflow.core.i18n import N_
-from fourflow.core.money import Money, minor_units
+from fourflow.core.money import Money
+from fourflow.lending import schedules
 
 PRICING_VERSION = "pricing@v1"
 DAYS_IN_YEAR = Decimal(365)
@@ -196,26 +197,13 @@ def arrangement_fee(inputs: PricingInputs) -> Money:
 
 def repayment_schedule(principal: Money, annual_rate: Decimal, disbursement_date: date, term_days: int,
                        instalments: int) -> tuple[Instalment, ...]:
-    """Equal principal instalments (the last takes the rounding remainder), interest on the
-    outstanding balance for the days of each period, ACT/365F, each amount in minor units."""
-    quantum = Decimal(1).scaleb(-minor_units(principal.currency))
-    share = (principal.amount / instalments).quantize(quantum, rounding=ROUND_DOWN)
-    outstanding = principal.amount
-    previous = disbursement_date
-    schedule: list[Instalment] = []
-    for number in range(1, instalments + 1):
-        # Due dates spread the term evenly, rounded half up to whole days.
-        elapsed_days = (2 * term_days * number + instalments) // (2 * instalments)
-        due_on = disbursement_date + timedelta(days=elapsed_days)
-        days = (due_on - previous).days
-        interest = (outstanding * annual_rate * days / DAYS_IN_YEAR).quantize(quantum,
-                                                                              rounding=ROUND_HALF_EVEN)
-        repaid = outstanding if number == instalments else share
-        schedule.append(Instalment(due_on, Money(repaid, principal.currency),
-                                   Money(interest, principal.currency)))
-        outstanding -= repaid
-        previous = due_on
-    return tuple(schedule)
+    """Equal principal instalments (the last takes the rounding remainder) on due dates spreading the
+    term evenly, interest on the outstanding balance for the days of each period, ACT/365F, each
+    amount in minor units: the lending domain's schedule, so the disclosure is the loan's schedule."""
+    schedule = schedules.equal_principal(principal, annual_rate, disbursement_date,
+                                         schedules.even_due_dates(disbursement_date, term_days, instalments))
+    return tuple(Instalment(instalment.due_on, instalment.principal, instalment.interest)
+                 for instalment in schedule.instalments)
 
 
 def annual_percentage_rate(drawdowns: Sequence[CashFlow], repayments: Sequence[CashFlow]) -> Decimal:

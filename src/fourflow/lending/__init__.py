@@ -1,0 +1,1 @@
+"""Lending: products, applications, offers, contracts, loans, schedules, repayments, collections."""
