@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import (
     ColumnElement,
+    Date,
     DateTime,
     Uuid,
     and_,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import distinct_on, insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.tradedata.models import (
@@ -39,6 +40,7 @@ from fourflow.tradedata.models import (
     SellerBankAccount,
     SellerDevice,
     SettlementLine,
+    StockSnapshot,
     Store,
 )
 
@@ -675,10 +677,34 @@ def devices_of(session: Session, seller_organisation_id: uuid.UUID) -> list[Sell
 
 def profile_velocity_parameters(seller_organisation_id: uuid.UUID, now: datetime, *, payout_since: datetime,
                                 device_since: datetime, sign_in_since: datetime) -> dict[str, Any]:
-    """The values of ``profile_velocity_columns``'s parameters."""
+    """The values of ``profile_velocity_columns``'s and ``profile_standing_columns``'s parameters."""
     return {"profile_seller": seller_organisation_id, "profile_now": now,
             "profile_payout_since": payout_since, "profile_device_since": device_since,
-            "profile_sign_in_since": sign_in_since}
+            "profile_sign_in_since": sign_in_since, "profile_today": now.date()}
+
+
+@cache
+def profile_standing_columns() -> tuple[ColumnElement[Any], ...]:
+    """The seller's standing for a credit decision, as labelled scalar subqueries beside
+    ``profile_velocity_columns`` (same parameters): ``registry_country`` and ``registry_status``
+    of the newest registry record, and ``stock_on_hand`` — free units (on hand, not pledged or
+    locked) in the newest snapshot of each warehouse and SKU dated before today (``stock_on_hand``)."""
+    seller = bindparam("profile_seller", type_=Uuid())
+    today = bindparam("profile_today", type_=Date())
+
+    def newest_registry(column: InstrumentedAttribute[str]) -> ColumnElement[Any]:
+        return (select(column).where(RegistryRecord.seller_organisation_id == seller)
+                .order_by(RegistryRecord.checked_at.desc()).limit(1).correlate(None).scalar_subquery())
+
+    free = (StockSnapshot.on_hand - StockSnapshot.pledged - StockSnapshot.locked).label("free")
+    newest_stock = (select(free).where(StockSnapshot.seller_organisation_id == seller,
+                                       StockSnapshot.snapshot_date < today)
+                    .order_by(StockSnapshot.warehouse, StockSnapshot.sku, StockSnapshot.snapshot_date.desc())
+                    .distinct(StockSnapshot.warehouse, StockSnapshot.sku).subquery("newest_stock"))
+    return (newest_registry(RegistryRecord.country).label("registry_country"),
+            newest_registry(RegistryRecord.status).label("registry_status"),
+            select(func.coalesce(func.sum(newest_stock.c.free), 0)).correlate(None).scalar_subquery()
+            .label("stock_on_hand"))
 
 
 @cache

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from fourflow.core.clock import get_clock
 from fourflow.risk import fraud
-from fourflow.risk.repository import velocity as repository
+from fourflow.risk.repository import seller_facts as repository
 from fourflow.tradedata.service import profiles
 
 
@@ -24,13 +25,24 @@ def seller_velocity(session: Session, seller_organisation_id: uuid.UUID,
     decided is not counted (it is stored after its decision). Request counts stop at
     ``repository.COUNT_CAP``."""
     now = now or get_clock().now()
+    return velocity_of(facts_row(session, seller_organisation_id, now), now)
+
+
+def facts_row(session: Session, seller_organisation_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    """Everything a decision reads of the seller besides its features and registry identity, in
+    one round trip: the velocity figures, the open alerts, and the trade profile's columns
+    (``repository.facts_row``)."""
     short_since = now - timedelta(hours=fraud.SHORT_WINDOW_HOURS)
     parameters = profiles.velocity_parameters(
         seller_organisation_id, now, payout_since=now - timedelta(days=fraud.PAYOUT_ACCOUNT_DAYS),
         device_since=now - timedelta(days=fraud.NEW_DEVICE_DAYS), sign_in_since=short_since)
-    row = repository.velocity_row(session, seller_organisation_id, now, short_since=short_since,
-                                  long_since=now - timedelta(days=fraud.LONG_WINDOW_DAYS),
-                                  columns=profiles.velocity_columns(), parameters=parameters)
+    return repository.facts_row(session, seller_organisation_id, now, short_since=short_since,
+                                long_since=now - timedelta(days=fraud.LONG_WINDOW_DAYS),
+                                columns=profiles.decision_columns(), parameters=parameters)
+
+
+def velocity_of(row: dict[str, Any], now: datetime) -> fraud.Velocity:
+    """The velocity figures of a ``facts_row``."""
     newest: datetime | None = row["newest_payout_account_at"]
     gap = row["device_payout_gap_minutes"]
     return fraud.Velocity(

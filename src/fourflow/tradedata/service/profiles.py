@@ -14,6 +14,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -119,11 +120,13 @@ def devices(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerD
     return repository.devices_of(session, seller_organisation_id)
 
 
-def velocity_columns() -> tuple[ColumnElement[Any], ...]:
-    """Payout-account and device figures of a seller, as columns for the risk engine's velocity
-    query (F16: one round trip per decision); their parameters come from
-    ``velocity_parameters``. See ``repository.profile_velocity_columns`` for each label."""
-    return repository.profile_velocity_columns()
+@cache
+def decision_columns() -> tuple[ColumnElement[Any], ...]:
+    """What a credit decision reads of the seller's trade profile, as columns for the risk
+    engine's one query of a seller's facts (F16 velocity, registry, stock); their parameters come
+    from ``velocity_parameters``. See ``repository.profile_velocity_columns`` and
+    ``repository.profile_standing_columns`` for each label."""
+    return repository.profile_velocity_columns() + repository.profile_standing_columns()
 
 
 def velocity_parameters(seller_organisation_id: uuid.UUID, now: datetime, *, payout_since: datetime,
