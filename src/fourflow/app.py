@@ -21,6 +21,7 @@ from fourflow.core.middleware import RequestContextMiddleware
 from fourflow.core.settings import Settings, get_settings
 from fourflow.identity.api import router as identity_router
 from fourflow.ledger.api import router as ledger_router
+from fourflow.lending.contracts.api import router as contracts_router
 from fourflow.risk.api import router as risk_router
 from fourflow.tradedata.api import router as tradedata_router
 from fourflow.web import errors as web_errors
@@ -64,7 +65,8 @@ def _wants_json(request: Request) -> bool:
 
 
 # Routes that take whole files; they stream them and have their own size limit.
-UPLOAD_PATHS = frozenset({"/api/v1/tradedata/uploads", "/api/v1/tradedata/push", "/trade-data/uploads"})
+UPLOAD_PATHS = frozenset({"/api/v1/tradedata/uploads", "/api/v1/tradedata/push", "/trade-data/uploads",
+                          "/api/v1/contracts/verify", "/contracts/verify"})
 
 
 def _json_error(status: int, code: str, detail: Any, headers: dict[str, str] | None = None
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(ledger_router)
     app.include_router(tradedata_router)
     app.include_router(risk_router)
+    app.include_router(contracts_router)
     for router in page_routers:
         app.include_router(router)
     mount_static(app)

@@ -33,10 +33,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Users.", no_args_is_help=True)
 sellers_app = typer.Typer(help="Sellers.", no_args_is_help=True)
 risk_app = typer.Typer(help="Credit decisions and model validation.", no_args_is_help=True)
+contracts_app = typer.Typer(help="Signed contracts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(sellers_app, name="sellers")
 app.add_typer(risk_app, name="risk")
+app.add_typer(contracts_app, name="contracts")
 
 
 def _database(settings: Settings) -> tuple[str, Database]:
@@ -65,6 +67,13 @@ def _prepare_risk_engine(session: Session, truth: WorldTruth) -> None:
                         first_month=truth.first_month, end_month=truth.end_month,
                         version=f"pd-demo-{truth.seed}-{truth.end_month:%Y%m}",
                         secret=get_settings().security.secret_key.get_secret_value())
+
+
+def _prepare_contract_signing(session: Session) -> None:
+    """The platform CA, signing certificate and TSA (created once; later calls change nothing)."""
+    from fourflow.lending.contracts.service.pki import ensure_platform_pki
+
+    ensure_platform_pki(session, secret=get_settings().security.secret_key.get_secret_value())
 
 
 @db_app.command("upgrade")
@@ -107,6 +116,7 @@ def demo_data(
     counts = LoadCounts()
     with database.unit_of_work() as session:
         created: dict[str, object] = dict(load_demo_data(session))
+        _prepare_contract_signing(session)
         if sellers:
             truth = load_world(session, sellers=sellers, months=months, seed=seed, progress=progress,
                                counts=counts)
@@ -274,6 +284,44 @@ def risk_validate_model(
     typer.echo(json.dumps(result))
 
 
+@contracts_app.command("verify")
+def contracts_verify(
+    file: Annotated[str, typer.Argument(help="The signed contract PDF.")],
+    trust_root: Annotated[list[str] | None, typer.Option(
+        "--trust-root", help="A PEM file of another CA to trust (repeatable).")] = None,
+) -> None:
+    """Verify a signed contract and print JSON: signers, signing and timestamp times, whether the
+    signed bytes are intact and whether each signer chains to the platform CA (from the database)
+    or a --trust-root. Without a database it still checks integrity. Exit 0 only when intact."""
+    from fourflow.core.i18n import current_language
+    from fourflow.lending.contracts.service import pki, verification
+
+    try:
+        with open(file, "rb") as source:
+            data = source.read()
+    except OSError as error:
+        typer.echo(f"cannot read {file}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+    roots = []
+    for path in trust_root or []:
+        try:
+            with open(path, "rb") as pem:
+                roots += verification.certificates_from_pem(pem.read())
+        except (OSError, ValueError) as error:
+            typer.echo(f"cannot load the trust root {path}: {error}", err=True)
+            raise typer.Exit(2) from None
+    try:
+        _url, database = _database(get_settings())
+        with database.reader() as session:
+            roots += pki.platform_trust_roots(session)
+    except Exception as error:  # noqa: BLE001 - without a database, integrity is still checked
+        typer.echo(f"platform CA unavailable ({type(error).__name__}); checking integrity only", err=True)
+    report = verification.verify_contract(data, roots, language=current_language())
+    typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    if not report.intact:
+        raise typer.Exit(1)
+
+
 @sellers_app.command("list")
 def sellers_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List seller organisations."""
@@ -339,6 +387,7 @@ def run(
                                seed=DEMO_WORLD_SEED, progress=progress)
             typer.echo("Training the credit model on the world's outcomes…", err=True)
             _prepare_risk_engine(session, truth)
+        _prepare_contract_signing(session)
     # Child processes (web workers, job worker) use the same server, embedded or not.
     os.environ["DATABASE_URL"] = url
     os.environ["FOURFLOW_WEB__HOST"] = host

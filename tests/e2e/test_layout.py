@@ -22,6 +22,7 @@ PAGES = [
     ("/operations", "operations"),
     ("/trade-data", "trade-data-staff"),
     ("/trade-data/uploads", "trade-data-uploads-staff"),
+    ("/contracts/verify", "contracts-verify"),
     ("/no-such-page", "not-found"),
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
@@ -99,3 +104,36 @@ class AccessTokenCodec:
         if not isinstance(expires, int) or expires <= int(now.timestamp()):
             raise AccessTokenInvalid("expired")
         return claims
+
+
+# --- field encryption ---------------------------------------------------------------------------
+# AES-256-GCM under a key derived (HKDF-SHA256) from the platform secret, one key per purpose; the
+# caller binds the row's identity in as associated data, so a ciphertext copied onto another row
+# does not open. Layout: version byte, 12-byte nonce, ciphertext with its tag.
+
+SEALED_VERSION = b"\x01"
+_NONCE_BYTES = 12
+
+
+class SealedValueUnreadable(ValueError):
+    """Wrong key, wrong associated data, or not a sealed value."""
+
+
+def seal(plaintext: bytes, *, secret: str, purpose: bytes, associated_data: bytes) -> bytes:
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(_field_key(secret, purpose)).encrypt(nonce, plaintext, associated_data)
+    return SEALED_VERSION + nonce + sealed
+
+
+def unseal(sealed: bytes, *, secret: str, purpose: bytes, associated_data: bytes) -> bytes:
+    if sealed[:1] != SEALED_VERSION:
+        raise SealedValueUnreadable("not a sealed value of a known version")
+    nonce, ciphertext = sealed[1:1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES:]
+    try:
+        return AESGCM(_field_key(secret, purpose)).decrypt(nonce, ciphertext, associated_data)
+    except InvalidTag as exc:
+        raise SealedValueUnreadable("the key or the associated data does not match") from exc
+
+
+def _field_key(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret.encode())

@@ -700,7 +700,7 @@ def profile_standing_columns() -> tuple[ColumnElement[Any], ...]:
     newest_stock = (select(free).where(StockSnapshot.seller_organisation_id == seller,
                                        StockSnapshot.snapshot_date < today)
                     .order_by(StockSnapshot.warehouse, StockSnapshot.sku, StockSnapshot.snapshot_date.desc())
-                    .distinct(StockSnapshot.warehouse, StockSnapshot.sku).subquery("newest_stock"))
+                    .ext(distinct_on(StockSnapshot.warehouse, StockSnapshot.sku)).subquery("newest_stock"))
     return (newest_registry(RegistryRecord.country).label("registry_country"),
             newest_registry(RegistryRecord.status).label("registry_status"),
             select(func.coalesce(func.sum(newest_stock.c.free), 0)).correlate(None).scalar_subquery()

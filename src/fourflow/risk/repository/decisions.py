@@ -31,9 +31,10 @@ def of_seller(session: Session, seller_organisation_id: uuid.UUID, limit: int) -
 
 def open_alert_counts(session: Session) -> dict[uuid.UUID, int]:
     """How many open alerts each seller has (sellers with none are absent)."""
-    return dict(session.execute(
+    rows = session.execute(
         select(RiskAlert.seller_organisation_id, func.count()).where(RiskAlert.resolved_at.is_(None))
-        .group_by(RiskAlert.seller_organisation_id)).tuples().all())
+        .group_by(RiskAlert.seller_organisation_id)).all()
+    return dict(rows)
 
 
 def open_alerts(session: Session, seller_organisation_id: uuid.UUID) -> list[RiskAlert]:

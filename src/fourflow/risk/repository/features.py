@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
 from fourflow.risk.models import FeatureSnapshot
@@ -43,7 +43,7 @@ def newest_snapshot_per_seller(session: Session, version: str) -> dict[uuid.UUID
     """Every seller's newest snapshot of ``version`` (one query, for the risk overview)."""
     statement = (select(FeatureSnapshot).where(FeatureSnapshot.version == version)
                  .order_by(FeatureSnapshot.seller_organisation_id, FeatureSnapshot.as_of.desc())
-                 .distinct(FeatureSnapshot.seller_organisation_id))
+                 .ext(distinct_on(FeatureSnapshot.seller_organisation_id)))
     return {snapshot.seller_organisation_id: snapshot for snapshot in session.execute(statement).scalars()}
 
 

@@ -6,15 +6,11 @@ don't need them."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import asdict
 from typing import Final
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
+from fourflow.core.security import seal, unseal
 from fourflow.tradedata.records import BuyerPersonalData
 
 # Classification of the canonical model: table.column → the personal fields it holds. Anything
@@ -22,30 +18,22 @@ from fourflow.tradedata.records import BuyerPersonalData
 PERSONAL_DATA_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "trade_orders.buyer_personal_data": ("name", "email", "phone", "address"),
 }
-KEY_VERSION = b"\x01"
-NONCE_BYTES = 12
-
-
-def _key(secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"fourflow personal data v1").derive(secret.encode())
+PURPOSE = b"fourflow personal data v1"
 
 
 def encrypt(buyer: BuyerPersonalData | None, *, secret: str,
             seller_organisation_id: uuid.UUID) -> bytes | None:
     if buyer is None or not any(asdict(buyer).values()):
         return None
-    nonce = os.urandom(NONCE_BYTES)
     plaintext = json.dumps(asdict(buyer), ensure_ascii=False).encode()
-    return KEY_VERSION + nonce + AESGCM(_key(secret)).encrypt(nonce, plaintext, seller_organisation_id.bytes)
+    return seal(plaintext, secret=secret, purpose=PURPOSE, associated_data=seller_organisation_id.bytes)
 
 
 def decrypt(stored: bytes | None, *, secret: str,
             seller_organisation_id: uuid.UUID) -> BuyerPersonalData | None:
     if stored is None:
         return None
-    nonce, ciphertext = stored[1:1 + NONCE_BYTES], stored[1 + NONCE_BYTES:]
-    plaintext = AESGCM(_key(secret)).decrypt(nonce, ciphertext, seller_organisation_id.bytes)
+    plaintext = unseal(stored, secret=secret, purpose=PURPOSE, associated_data=seller_organisation_id.bytes)
     return BuyerPersonalData(**json.loads(plaintext))
 
 

@@ -2,6 +2,7 @@
 
 from fourflow.web.routes import (
     audit,
+    contracts,
     developer,
     funds,
     home,
@@ -16,4 +17,4 @@ from fourflow.web.routes import (
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
            funds.router, trade_data.router, risk.router, operations.router, developer.router, audit.router,
-           mailbox.router]
+           mailbox.router, contracts.router]

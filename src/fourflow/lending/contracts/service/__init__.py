@@ -1,0 +1,1 @@
+"""Contract services: terms, the PDF, the platform PKI, signing and verification."""
