@@ -23,6 +23,9 @@ PAGES = [
     ("/trade-data", "trade-data-staff"),
     ("/trade-data/uploads", "trade-data-uploads-staff"),
     ("/contracts/verify", "contracts-verify"),
+    ("/risk", "risk"),
+    ("/risk/models", "risk-models"),
+    ("/risk/rules", "risk-rules"),
     ("/no-such-page", "not-found"),
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}

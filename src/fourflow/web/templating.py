@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from fourflow.core.i18n import LANGUAGES, N_, current_language, html_language_tag, translate
+from fourflow.core.money import Money
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import (
     ORGANISATION_KIND_LABELS,
@@ -70,6 +71,13 @@ def _amount(value: Any) -> str:
     return f"{value:,}" if value is not None else "—"
 
 
+def _money(value: Any, currency: str) -> str:
+    """An amount stored at a finer scale (e.g. Numeric(20, 4)) shown in the currency's minor units."""
+    if value is None:
+        return "—"
+    return f"{Money(value, currency).quantized().amount:,} {currency}"
+
+
 def _account_label(code: str) -> str:
     return translate(ACCOUNT_LABELS.get(code, code))
 
@@ -84,7 +92,8 @@ def _kind_label(value: str) -> str:
 
 templates.env.globals.update(_=translate, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGES=LANGUAGES)
 templates.env.filters.update(datetime=_format_datetime, role_label=_role_label,
-                             kind_label=_kind_label, amount=_amount, account_label=_account_label)
+                             kind_label=_kind_label, amount=_amount, money=_money,
+                             account_label=_account_label)
 
 # How ledger account types are named to the people who own them.
 ACCOUNT_LABELS = {

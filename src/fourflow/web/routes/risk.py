@@ -19,6 +19,7 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.risk import fraud
+from fourflow.risk.scorecard.reasons import localised_params
 from fourflow.risk.service import graph, monitoring, profiles, rule_sets, velocity
 from fourflow.web.forms import attempt
 from fourflow.web.templating import render
@@ -61,7 +62,8 @@ def seller_profile(request: Request, session: Db, principal: Reader, seller_id: 
     return render(request, "risk_seller.html", {
         "profile": profile, "history": _history_chart(profile), "network": _network(picture),
         "velocity": _velocity_rows(velocity.seller_velocity(session, seller_id)), "latest_decision": latest,
-        "latest_fraud": None if latest is None else latest.outputs.get("fraud"), "label": _label},
+        "latest_fraud": None if latest is None else latest.outputs.get("fraud"), "label": _label,
+        "reason_params": localised_params},
         active="risk")
 
 
