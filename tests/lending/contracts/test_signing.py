@@ -17,7 +17,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import text
@@ -27,6 +27,7 @@ from fourflow.audit.service import AuditContext
 from fourflow.core.clock import FrozenClock, get_clock, set_clock
 from fourflow.lending.contracts.errors import SigningConfirmationExpired
 from fourflow.lending.contracts.service import certificates, pki, signing
+from fourflow.lending.contracts.service.coroutines import run_to_completion
 from fourflow.lending.contracts.service.document import render_contract
 from fourflow.lending.contracts.service.verification import verify_contract
 from tests.conftest import TEST_SECRET_KEY
@@ -75,7 +76,8 @@ def test_pyhanko_validates_both_signatures(session: Session, signed_contract: by
     embedded = PdfFileReader(io.BytesIO(signed_contract)).embedded_signatures
     assert [signature.field_name for signature in embedded] == ["Seller", "Platform"]
     for signature in embedded:
-        status = validate_pdf_signature(signature, context, ts_validation_context=context)
+        status = run_to_completion(async_validate_pdf_signature(signature, context,
+                                                                ts_validation_context=context))
         assert (status.intact, status.valid, status.trusted, status.bottom_line) == (True, True, True, True)
         assert status.timestamp_validity is not None
         assert status.timestamp_validity.trusted is True
@@ -133,8 +135,9 @@ def test_flipping_one_signed_byte_breaks_verification(session: Session, signed_c
     assert report.error == "A signature does not match the signed bytes: the file was altered after signing."
     assert [(check.field, check.intact) for check in report.signatures] == [("Seller", False),
                                                                             ("Platform", False)]
-    status = validate_pdf_signature(PdfFileReader(io.BytesIO(tampered)).embedded_signatures[1],
-                                    ValidationContext(trust_roots=pki.platform_trust_roots(session)))
+    status = run_to_completion(async_validate_pdf_signature(
+        PdfFileReader(io.BytesIO(tampered)).embedded_signatures[1],
+        ValidationContext(trust_roots=pki.platform_trust_roots(session))))
     assert (status.intact, status.bottom_line) == (False, False)
 
 
@@ -154,14 +157,14 @@ def _foreign_signed_pdf() -> tuple[bytes, certificates.KeyPair]:
                                                   email="eve@example.com")
     tsa = certificates.new_timestamping(root, now)
     chain = SimpleCertificateStore.from_certs([root.asn1_certificate()])
-    out = signers.sign_pdf(
+    out = run_to_completion(signers.async_sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(render_contract(sample_terms()))),
         signers.PdfSignatureMetadata(field_name="Sig1", subfilter=SigSeedSubFilter.PADES,
                                      md_algorithm="sha256"),
         signer=signers.SimpleSigner(signing_cert=signer_keys.asn1_certificate(),
                                     signing_key=signer_keys.asn1_private_key(), cert_registry=chain),
         timestamper=timestamps.DummyTimeStamper(tsa_cert=tsa.asn1_certificate(),
-                                                tsa_key=tsa.asn1_private_key(), certs_to_embed=chain))
+                                                tsa_key=tsa.asn1_private_key(), certs_to_embed=chain)))
     return out.getvalue(), root
 
 

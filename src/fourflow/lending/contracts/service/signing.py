@@ -40,6 +40,7 @@ from fourflow.core.clock import get_clock
 from fourflow.lending.contracts.errors import SigningConfirmationExpired
 from fourflow.lending.contracts.service import certificates, pki
 from fourflow.lending.contracts.service.certificates import KeyPair
+from fourflow.lending.contracts.service.coroutines import run_to_completion
 from fourflow.lending.contracts.service.document import PLATFORM_SIGNATURE_BOX, SELLER_SIGNATURE_BOX
 
 SELLER_FIELD = "Seller"
@@ -128,7 +129,7 @@ def _sign(pdf: bytes, metadata: signers.PdfSignatureMetadata, box: tuple[float, 
     field = SigFieldSpec(sig_field_name=str(metadata.field_name), on_page=-1, box=(left, bottom, right, top))
     pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper, stamp_style=STAMP_STYLE,
                                    new_field_spec=field)
-    output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+    output = run_to_completion(pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))))
     signed: bytes = output.getvalue()
     return signed
 

@@ -26,13 +26,14 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from fourflow.core.i18n import N_, Language, current_language, translate
 from fourflow.lending.contracts.errors import ContractFileTooLarge
+from fourflow.lending.contracts.service.coroutines import run_to_completion
 
 NOT_A_PDF = N_("This file is not a PDF that can be read.")
 NO_SIGNATURES = N_("This PDF carries no signature.")
@@ -159,11 +160,11 @@ def _check(signature: EmbeddedPdfSignature, trust_roots: list[asn1_x509.Certific
     name = str(signature.field_name)
     try:
         now = _context(trust_roots)
-        status = validate_pdf_signature(signature, now, ts_validation_context=now)
+        status = run_to_completion(async_validate_pdf_signature(signature, now, ts_validation_context=now))
         timestamp = status.timestamp_validity
         if not status.trusted and timestamp is not None and timestamp.trusted:
-            status = validate_pdf_signature(signature, _context(trust_roots, timestamp.timestamp),
-                                            ts_validation_context=now)
+            status = run_to_completion(async_validate_pdf_signature(
+                signature, _context(trust_roots, timestamp.timestamp), ts_validation_context=now))
         return _from_status(name, signature, status)
     except Exception:  # noqa: BLE001 - a malformed signature is reported, never raised
         return SignatureCheck(field=name, signer=None, organisation=None, signed_at=None, timestamp_at=None,
