@@ -26,8 +26,8 @@ FraudOutcome = Literal["clear", "review", "decline"]
 FRAUD_OUTCOMES: tuple[FraudOutcome, ...] = ("clear", "review", "decline")
 
 # Windows of the velocity figures. A device is new for as long as the policy's new-device rule
-# calls it new (risk.service.sellers.NEW_DEVICE_DAYS), and a payout account for as long as the
-# policy's new-bank-account rule does (30 days).
+# calls it new (7 days), and a payout account for as long as the policy's new-bank-account rule
+# does (30 days).
 SHORT_WINDOW_HOURS = 24
 LONG_WINDOW_DAYS = 30
 NEW_DEVICE_DAYS = 7
@@ -126,6 +126,43 @@ class FraudAssessment:
                 "signals": [signal.to_dict() for signal in self.signals], "inputs": self.inputs}
 
 
+@dataclass(frozen=True, slots=True)
+class VelocityCheck:
+    """A count of the seller's recent activity that, over its limit, sends a request to review."""
+
+    code: str
+    figure: str  # the Velocity attribute counted
+    limit: int
+    message: str  # msgid; parameters {count} and {limit}
+
+
+VELOCITY_CHECKS: tuple[VelocityCheck, ...] = (
+    VelocityCheck("ato_many_sign_in_addresses", "sign_in_ips_24h", MAX_SIGN_IN_IPS_24H, N_(
+        "Sign-ins from {count} network addresses in 24 hours (more than {limit}): the account "
+        "may be shared or stolen.")),
+    VelocityCheck("velocity_credit_requests_24h", "credit_requests_24h", MAX_CREDIT_REQUESTS_24H,
+                  N_("{count} earlier credit requests in the last 24 hours (more than {limit}).")),
+    VelocityCheck("velocity_credit_requests_30d", "credit_requests_30d", MAX_CREDIT_REQUESTS_30D,
+                  N_("{count} earlier credit requests in the last 30 days (more than {limit}).")),
+    VelocityCheck("velocity_payout_accounts_30d", "payout_accounts_added_30d", MAX_PAYOUT_ACCOUNTS_30D,
+                  N_("{count} payout accounts added in the last 30 days (more than {limit}).")),
+    VelocityCheck("velocity_new_devices_7d", "new_devices_7d", MAX_NEW_DEVICES_7D,
+                  N_("{count} new devices in the last 7 days (more than {limit}).")),
+)
+
+
+def velocity_checks(velocity: Velocity) -> list[tuple[VelocityCheck, int, bool]]:
+    """Each velocity check with the seller's count and whether it is over the limit."""
+    counts = [(check, int(getattr(velocity, check.figure))) for check in VELOCITY_CHECKS]
+    return [(check, count, count > check.limit) for check, count in counts]
+
+
+def takeover_pattern(velocity: Velocity) -> bool:
+    """A new device and a payout-account change at most ``ATO_PAIR_WINDOW_HOURS`` apart."""
+    gap = velocity.device_payout_gap_minutes
+    return gap is not None and gap <= ATO_PAIR_WINDOW_HOURS * 60
+
+
 def assess_fraud(velocity: Velocity, *, in_fraud_ring: bool, in_circular_trading: bool, ring_size: int,
                  anomaly_flagged: bool) -> FraudAssessment:
     """The fraud outcome of a request: a fraud ring declines; circular trading, the anomaly flag,
@@ -142,28 +179,15 @@ def assess_fraud(velocity: Velocity, *, in_fraud_ring: bool, in_circular_trading
         signals.append(FraudSignal("fraud_anomaly_flagged", "review", N_(
             "The anomaly model flags the seller's activity as unusual.")))
     gap = velocity.device_payout_gap_minutes
-    if gap is not None and gap <= ATO_PAIR_WINDOW_HOURS * 60:
+    if takeover_pattern(velocity):
         signals.append(FraudSignal("ato_new_device_and_payout_change", "review", N_(
             "A new device and a new payout account appeared {hours} hours apart (at most {limit}): "
             "the pattern of an account takeover."),
-            {"hours": str((Decimal(gap) / 60).quantize(Decimal("0.1"))),
+            {"hours": str((Decimal(gap or 0) / 60).quantize(Decimal("0.1"))),
              "limit": str(ATO_PAIR_WINDOW_HOURS)}))
-    if velocity.sign_in_ips_24h > MAX_SIGN_IN_IPS_24H:
-        signals.append(FraudSignal("ato_many_sign_in_addresses", "review", N_(
-            "Sign-ins from {count} network addresses in 24 hours (more than {limit}): the account "
-            "may be shared or stolen."),
-            {"count": str(velocity.sign_in_ips_24h), "limit": str(MAX_SIGN_IN_IPS_24H)}))
-    signals += [FraudSignal(code, "review", message, {"count": str(count), "limit": str(limit)})
-                for code, count, limit, message in (
-        ("velocity_credit_requests_24h", velocity.credit_requests_24h, MAX_CREDIT_REQUESTS_24H,
-         N_("{count} earlier credit requests in the last 24 hours (more than {limit}).")),
-        ("velocity_credit_requests_30d", velocity.credit_requests_30d, MAX_CREDIT_REQUESTS_30D,
-         N_("{count} earlier credit requests in the last 30 days (more than {limit}).")),
-        ("velocity_payout_accounts_30d", velocity.payout_accounts_added_30d, MAX_PAYOUT_ACCOUNTS_30D,
-         N_("{count} payout accounts added in the last 30 days (more than {limit}).")),
-        ("velocity_new_devices_7d", velocity.new_devices_7d, MAX_NEW_DEVICES_7D,
-         N_("{count} new devices in the last 7 days (more than {limit}).")),
-    ) if count > limit]
+    signals += [FraudSignal(check.code, "review", check.message,
+                            {"count": str(count), "limit": str(check.limit)})
+                for check, count, over in velocity_checks(velocity) if over]
     outcome: FraudOutcome = ("decline" if any(signal.severity == "decline" for signal in signals)
                              else "review" if signals else "clear")
     return FraudAssessment(outcome, tuple(signals), {

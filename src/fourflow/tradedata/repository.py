@@ -688,7 +688,7 @@ def profile_standing_columns() -> tuple[ColumnElement[Any], ...]:
     """The seller's standing for a credit decision, as labelled scalar subqueries beside
     ``profile_velocity_columns`` (same parameters): ``registry_country`` and ``registry_status``
     of the newest registry record, and ``stock_on_hand`` — free units (on hand, not pledged or
-    locked) in the newest snapshot of each warehouse and SKU dated before today (``stock_on_hand``)."""
+    locked) in the newest snapshot of each warehouse and SKU dated before today."""
     seller = bindparam("profile_seller", type_=Uuid())
     today = bindparam("profile_today", type_=Date())
 
@@ -835,16 +835,6 @@ def orders_with_buyer_data(session: Session, sales_channels: list[str] | None) -
          ORDER BY seller_organisation_id, purchased_at, order_id"""),  # noqa: S608 - fixed text
         {} if sales_channels is None else {"channels": sales_channels}).all()
     return [tuple(row) for row in rows]
-
-
-def stock_on_hand(session: Session, seller_organisation_id: uuid.UUID, before: date) -> int:
-    """Units on hand, unpledged, in the newest snapshot of each warehouse and SKU before a date."""
-    return int(session.execute(text("""
-        SELECT coalesce(sum(on_hand - pledged - locked), 0) FROM (
-            SELECT DISTINCT ON (warehouse, sku) on_hand, pledged, locked FROM trade_stock_snapshots
-             WHERE seller_organisation_id = :seller AND snapshot_date < :before
-             ORDER BY warehouse, sku, snapshot_date DESC) newest"""),
-        {"seller": seller_organisation_id, "before": before}).scalar_one())
 
 
 # --- inputs of the risk engine's feature pipeline (service/risk_features.py) -----------------

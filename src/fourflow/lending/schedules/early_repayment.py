@@ -155,7 +155,7 @@ def _reduced(schedule: Schedule, remaining: tuple[Instalment, ...], prepaid_on: 
     build = annuity if schedule.kind is ScheduleKind.ANNUITY else equal_principal
     due_dates = [instalment.due_on for instalment in remaining]
     rebuilt = build(outstanding, schedule.annual_rate, prepaid_on, due_dates, convention=schedule.convention)
-    return tuple(Instalment.of(old.number, new.due_on, new.principal, new.interest, old.fees)
+    return tuple(Instalment(old.number, new.due_on, new.principal, new.interest, old.fees)
                  for old, new in zip(remaining, rebuilt.instalments, strict=True))
 
 
@@ -179,7 +179,7 @@ def _shortened(schedule: Schedule, remaining: tuple[Instalment, ...], prepaid_on
         fees = old.fees
         if outstanding.is_zero():
             fees += total((later.fees for later in remaining[position + 1:]), schedule.currency)
-        instalments.append(Instalment.of(old.number, old.due_on, repaid, interest, fees))
+        instalments.append(Instalment(old.number, old.due_on, repaid, interest, fees))
         if outstanding.is_zero():
             break
         previous = old.due_on

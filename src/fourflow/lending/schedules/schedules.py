@@ -68,15 +68,10 @@ class Instalment:
     principal: Money
     interest: Money
     fees: Money
-    total: Money
 
-    @classmethod
-    def of(cls, number: int, due_on: date, principal: Money, interest: Money, fees: Money) -> Instalment:
-        return cls(number, due_on, principal, interest, fees, principal + interest + fees)
-
-    def __post_init__(self) -> None:
-        if self.total != self.principal + self.interest + self.fees:
-            raise ValueError("An instalment's total must be its principal + interest + fees")
+    @property
+    def total(self) -> Money:
+        return self.principal + self.interest + self.fees
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.number, "due_on": self.due_on.isoformat(),
@@ -242,7 +237,7 @@ def annuity(principal: Money, annual_rate: Decimal, start_on: date, due_dates: S
         interest = round_half_even(rules.interest(outstanding.amount, annual_rate, previous, due_on),
                                    principal.currency)
         repaid = outstanding if number == len(dates) else min(max(payment - interest, zero), outstanding)
-        instalments.append(Instalment.of(number, due_on, repaid, interest, fee))
+        instalments.append(Instalment(number, due_on, repaid, interest, fee))
         outstanding -= repaid
         previous = due_on
     return Schedule(ScheduleKind.ANNUITY, principal, annual_rate, start_on, rules.name, tuple(instalments))
@@ -260,7 +255,7 @@ def _equal_principal(kind: ScheduleKind, principal: Money, annual_rate: Decimal,
     for number, (due_on, share, fee) in enumerate(zip(dates, shares, fee_shares, strict=True), start=1):
         interest = round_half_even(rules.interest(outstanding.amount, annual_rate, previous, due_on),
                                    principal.currency)
-        instalments.append(Instalment.of(number, due_on, share, interest, fee))
+        instalments.append(Instalment(number, due_on, share, interest, fee))
         outstanding -= share
         previous = due_on
     return Schedule(kind, principal, annual_rate, start_on, rules.name, tuple(instalments))

@@ -27,7 +27,15 @@ from fourflow.risk.models import RiskDecision
 from fourflow.risk.repository import decisions as repository
 from fourflow.risk.service import engines, features, models, rule_sets, sellers
 
-PRODUCTS = ("order_financing", "receivables_financing", "inventory_financing", "revolving_credit_line")
+# The financing products a decision is asked for, with their names (the lending domain's contracts
+# and the consoles use these).
+PRODUCT_LABELS = {
+    "order_financing": N_("Order financing"),
+    "receivables_financing": N_("Receivables financing"),
+    "inventory_financing": N_("Inventory financing"),
+    "revolving_credit_line": N_("Revolving credit line"),
+}
+PRODUCTS = tuple(PRODUCT_LABELS)
 
 
 class ProductUnknown(ValidationFailed):

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
+from fourflow.identity import service as identity
 from fourflow.tradedata import repository
 from fourflow.tradedata.models import RegistryRecord, SellerBankAccount, SellerDevice
 
@@ -135,19 +136,17 @@ def velocity_parameters(seller_organisation_id: uuid.UUID, now: datetime, *, pay
                                                   device_since=device_since, sign_in_since=sign_in_since)
 
 
-def stock_on_hand(session: Session, seller_organisation_id: uuid.UUID, before: date) -> int:
-    """Free units in the seller's warehouses as last reported before ``before`` (what stock can
-    still be pledged)."""
-    return repository.stock_on_hand(session, seller_organisation_id, before)
-
-
-def record_sign_in_device(session: Session, seller_organisation_id: uuid.UUID, *, ip_address: str,
+def record_sign_in_device(session: Session, organisation_id: uuid.UUID, *, ip_address: str,
                           user_agent: str | None, accept_language: str | None, at: datetime) -> bool:
-    """A seller's person signed in from this browser and address (F16: a new device before a
-    drawdown is an account-takeover signal). The fingerprint is what the server sees of the
-    browser — its user agent, languages and encodings — hashed; True when the device is new."""
+    """A person of ``organisation_id`` signed in from this browser and address; kept for sellers
+    only (F16: a new device before a drawdown is an account-takeover signal). The fingerprint is
+    what the server sees of the browser — its user agent, languages and encodings — hashed; True
+    when a seller's device is new."""
+    organisation = identity.organisation_by_id(session, organisation_id)
+    if organisation is None or organisation.kind != "seller":
+        return False
     seen = f"{user_agent or ''}|{accept_language or ''}"
     fingerprint = hashlib.sha256(seen.encode("utf-8")).hexdigest()[:32]
-    return record_device(session, seller_organisation_id, DeviceFacts(
+    return record_device(session, organisation_id, DeviceFacts(
         device_fingerprint=fingerprint, ip_address=ip_address[:45],
         user_agent=(user_agent or "")[:300] or None, first_seen_at=at, last_seen_at=at))

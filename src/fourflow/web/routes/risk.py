@@ -20,7 +20,7 @@ from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.risk import fraud
 from fourflow.risk.scorecard.reasons import localised_params
-from fourflow.risk.service import graph, monitoring, profiles, rule_sets, velocity
+from fourflow.risk.service import decisions, graph, monitoring, profiles, rule_sets, velocity
 from fourflow.web.forms import attempt
 from fourflow.web.templating import render
 
@@ -38,8 +38,7 @@ LABELS = {
     "draft": N_("Draft"), "active": N_("Active"), "retired": N_("Retired"),
     "model_drift": N_("Model drift"), "stable": N_("Stable"), "watch": N_("Watch"), "drifted": N_("Drifted"),
     "insufficient_data": N_("Too few sellers"),
-    "order_financing": N_("Order financing"), "receivables_financing": N_("Receivables financing"),
-    "inventory_financing": N_("Inventory financing"), "revolving_credit_line": N_("Revolving credit line"),
+    **decisions.PRODUCT_LABELS,
 }
 
 
@@ -67,30 +66,29 @@ def seller_profile(request: Request, session: Db, principal: Reader, seller_id: 
         active="risk")
 
 
+VELOCITY_LABELS = {
+    "ato_many_sign_in_addresses": N_("Sign-in addresses in the last 24 hours"),
+    "velocity_credit_requests_24h": N_("Credit requests in the last 24 hours"),
+    "velocity_credit_requests_30d": N_("Credit requests in the last 30 days"),
+    "velocity_payout_accounts_30d": N_("Payout accounts added in the last 30 days"),
+    "velocity_new_devices_7d": N_("New devices in the last 7 days"),
+}
+
+
 def _velocity_rows(figures: fraud.Velocity) -> list[dict[str, Any]]:
     """The fraud checks' velocity figures as of now beside their limits; ``alert`` where a
-    decision now would raise the signal."""
+    decision now would raise the signal (``fraud`` decides which)."""
     gap = figures.device_payout_gap_minutes
     rows: list[dict[str, Any]] = [
-        {"label": translate("Credit requests in the last 24 hours"), "value": figures.credit_requests_24h,
-         "limit": fraud.MAX_CREDIT_REQUESTS_24H},
-        {"label": translate("Credit requests in the last 30 days"), "value": figures.credit_requests_30d,
-         "limit": fraud.MAX_CREDIT_REQUESTS_30D},
-        {"label": translate("Payout accounts added in the last 30 days"),
-         "value": figures.payout_accounts_added_30d, "limit": fraud.MAX_PAYOUT_ACCOUNTS_30D},
-        {"label": translate("New devices in the last 7 days"), "value": figures.new_devices_7d,
-         "limit": fraud.MAX_NEW_DEVICES_7D},
-        {"label": translate("Sign-in addresses in the last 24 hours"), "value": figures.sign_in_ips_24h,
-         "limit": fraud.MAX_SIGN_IN_IPS_24H}]
-    for row in rows:
-        row["alert"] = row["value"] > row["limit"]
-        row["limit"] = translate("more than {limit}", limit=row["limit"])
+        {"label": translate(VELOCITY_LABELS[check.code]), "value": count,
+         "limit": translate("more than {limit}", limit=check.limit), "alert": over}
+        for check, count, over in fraud.velocity_checks(figures)]
     rows.append({"label": translate("Days since the newest payout account"),
                  "value": figures.days_since_newest_payout_account, "limit": None, "alert": False})
     rows.append({"label": translate("Hours between a new device and a payout account change"),
                  "value": None if gap is None else f"{gap / 60:.1f}",
                  "limit": translate("at most {limit}", limit=fraud.ATO_PAIR_WINDOW_HOURS),
-                 "alert": gap is not None and gap <= fraud.ATO_PAIR_WINDOW_HOURS * 60})
+                 "alert": fraud.takeover_pattern(figures)})
     return rows
 
 

@@ -90,12 +90,10 @@ def login(request: Request, session: Db, email: Annotated[str, Form(max_length=3
 
 def _record_device(session: Session, request: Request, organisation_id: uuid.UUID) -> None:
     """Sellers' sign-ins leave their device and address for the fraud checks (F16)."""
-    organisation = identity.organisation_by_id(session, organisation_id)
-    if organisation is not None and organisation.kind == "seller":
-        profiles.record_sign_in_device(
-            session, organisation_id, ip_address=client_ip(request) or "unknown",
-            user_agent=request.headers.get("user-agent"),
-            accept_language=request.headers.get("accept-language"), at=get_clock().now())
+    profiles.record_sign_in_device(
+        session, organisation_id, ip_address=client_ip(request) or "unknown",
+        user_agent=request.headers.get("user-agent"),
+        accept_language=request.headers.get("accept-language"), at=get_clock().now())
 
 
 @router.post("/logout")

@@ -37,6 +37,7 @@ from fourflow.core.i18n import Language, translate
 from fourflow.core.money import Money
 from fourflow.lending.contracts.service import texts
 from fourflow.lending.contracts.service.terms import ContractTerms
+from fourflow.risk.service import decisions
 
 CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
@@ -167,7 +168,7 @@ class _Writer:
         return story
 
     def _product(self) -> str:
-        label = texts.PRODUCT_LABELS.get(self.terms.product)
+        label = decisions.PRODUCT_LABELS.get(self.terms.product)
         return translate(label, self.primary) if label else self.terms.product
 
     def _key_terms(self) -> list[list[Paragraph]]:

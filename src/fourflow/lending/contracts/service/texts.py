@@ -65,10 +65,3 @@ FOR_BORROWER = N_("For the borrower")
 FOR_LENDER = N_("For the lender")
 SIGNATURE_FIELD_NOTE = N_("Electronic signature")
 PAGE = N_("Page {page}")
-
-PRODUCT_LABELS = {
-    "order_financing": N_("Order financing"),
-    "receivables_financing": N_("Receivables financing"),
-    "inventory_financing": N_("Inventory financing"),
-    "revolving_credit_line": N_("Revolving credit line"),
-}
