@@ -23,8 +23,6 @@ from fourflow.core.i18n import N_, Language, translate
 FRAUD_VERSION = "fraud@v1"
 
 FraudOutcome = Literal["clear", "review", "decline"]
-FRAUD_OUTCOMES: tuple[FraudOutcome, ...] = ("clear", "review", "decline")
-
 # Windows of the velocity figures. A device is new for as long as the policy's new-device rule
 # calls it new (7 days), and a payout account for as long as the policy's new-bank-account rule
 # does (30 days).

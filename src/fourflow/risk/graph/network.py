@@ -210,10 +210,6 @@ class RelatedPartyGraph:
 
     # --- looking things up -----------------------------------------------------------------
 
-    def has_seller(self, seller: str) -> bool:
-        index = self._party_index.get(seller)
-        return index is not None and index < self.seller_node_count
-
     def seller_node(self, seller: str) -> int:
         """The seller's node index (the same in both graphs); ``SellerNotInGraph`` if absent."""
         index = self._party_index.get(seller)

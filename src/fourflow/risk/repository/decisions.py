@@ -37,6 +37,11 @@ def open_alert_counts(session: Session) -> dict[uuid.UUID, int]:
     return dict(rows)
 
 
+def sellers_with_open_alert(session: Session, kind: str) -> set[uuid.UUID]:
+    return set(session.execute(select(RiskAlert.seller_organisation_id).where(
+        RiskAlert.kind == kind, RiskAlert.resolved_at.is_(None))).scalars())
+
+
 def open_alerts(session: Session, seller_organisation_id: uuid.UUID) -> list[RiskAlert]:
     return list(session.execute(select(RiskAlert).where(
         RiskAlert.seller_organisation_id == seller_organisation_id, RiskAlert.resolved_at.is_(None))

@@ -29,7 +29,6 @@ DEFAULT_RULE_SET_NAMES: tuple[str, ...] = (HARD_LINES, POLICY)
 HardLineOutcome = Literal["decline", "refer", "observation", "pass"]
 HARD_LINE_OUTCOMES: tuple[HardLineOutcome, ...] = ("decline", "refer", "observation", "pass")
 COMPANY_STATUSES = ("active", "dormant", "dissolved", "liquidation")
-PRODUCTS = ("order_financing", "receivables_financing", "inventory_financing", "revolving_credit_line")
 
 # What each reason code of the shipped rule sets means, for pages and letters. A rule set edited
 # later may add codes; show the code itself when it has no entry here.

@@ -35,8 +35,6 @@ PSI_PLACES = Decimal("0.000001")
 STABLE_BELOW = Decimal("0.10")
 WATCH_BELOW = Decimal("0.25")
 STABLE, WATCH, DRIFTED = "stable", "watch", "drifted"
-STATUS_ORDER = (STABLE, WATCH, DRIFTED)
-
 
 @dataclass(frozen=True, slots=True)
 class Distribution:

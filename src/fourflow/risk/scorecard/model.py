@@ -47,9 +47,6 @@ class ScoreScaling:
     base_odds: int = 50
     points_to_double_odds: int = 20
 
-    def points_per_log_odds(self) -> float:
-        return self.points_to_double_odds / math.log(2)
-
 
 @dataclass(frozen=True, slots=True)
 class PlattCalibration:

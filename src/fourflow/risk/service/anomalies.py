@@ -18,6 +18,7 @@ from fourflow.risk.service import features
 CONTAMINATION = 0.05
 MINIMUM_SELLERS = 10
 SEED = 7
+ANOMALY = "anomaly"
 
 
 def raise_anomaly_alerts(session: Session) -> list[RiskAlert]:
@@ -26,21 +27,19 @@ def raise_anomaly_alerts(session: Session) -> list[RiskAlert]:
     # Imported here: scikit-learn is only needed by this batch job, never by a decision.
     from fourflow.risk.anomalies import detect_anomalies
 
-    rows: dict[str, dict[str, float | None]] = {}
-    for organisation in identity.organisations_of_kind(session, "seller"):
-        snapshot = features.latest_snapshot(session, organisation.id)
-        if snapshot is not None:
-            rows[str(organisation.id)] = dict(snapshot.values)
+    newest = features.newest_values_per_seller(session)
+    sellers = identity.organisations_of_kind(session, "seller")
+    rows = {str(seller.id): newest[seller.id] for seller in sellers if seller.id in newest}
     if len(rows) < MINIMUM_SELLERS:
         return []
     raised = []
     now = get_clock().now()
+    already_alerted = alerts.sellers_with_open_alert(session, ANOMALY)
     for seller, result in detect_anomalies(rows, seed=SEED, contamination=CONTAMINATION).items():
         seller_id = uuid.UUID(seller)
-        open_alerts = alerts.open_alerts(session, seller_id)
-        if not result.flagged or any(alert.kind == "anomaly" for alert in open_alerts):
+        if not result.flagged or seller_id in already_alerted:
             continue
-        alert = RiskAlert(id=uuid.uuid4(), seller_organisation_id=seller_id, kind="anomaly",
+        alert = RiskAlert(id=uuid.uuid4(), seller_organisation_id=seller_id, kind=ANOMALY,
                           severity="warning", details=result.as_dict(), raised_at=now, resolved_at=None)
         repository.add_alert(session, alert)
         raised.append(alert)

@@ -88,6 +88,8 @@ FEATURE_NAMES: Final = (
     "months_since_last_data",
 )
 
+_FEATURE_POSITIONS: Final = {name: position for position, name in enumerate(FEATURE_NAMES)}
+
 CURRENCY: Final = "USD"
 LEVEL_MONTHS: Final = 6
 GROWTH_MONTHS: Final = 3
@@ -234,18 +236,28 @@ def latest_snapshot(session: Session, seller_organisation_id: uuid.UUID, *, on_o
     values: dict[str, float | None] = features.get("values", {})
     missing: dict[str, str] = features.get("missing", {})
     lineage: dict[str, dict[str, list[str]]] = snapshot.lineage
-    # JSONB keeps no key order; give them back in FEATURE_NAMES order, as computed.
-    order = {name: position for position, name in enumerate(FEATURE_NAMES)}
-
-    def ordered(names: Iterable[str]) -> list[str]:
-        return sorted(names, key=lambda name: (order.get(name, len(order)), name))
-
+    ordered = _in_feature_order
     return FeatureVector(
         seller_organisation_id=snapshot.seller_organisation_id, as_of=snapshot.as_of,
         values={name: values[name] for name in ordered(values)},
         missing={name: missing[name] for name in ordered(missing)},
         lineage={name: lineage[name] for name in ordered(lineage)}, version=snapshot.version,
         computed_at=snapshot.computed_at)
+
+
+def newest_values_per_seller(session: Session, version: str = FEATURES_VERSION
+                             ) -> dict[uuid.UUID, dict[str, float | None]]:
+    """Every seller's newest feature values of ``version``, in FEATURE_NAMES order (one query)."""
+    newest = {}
+    for seller, snapshot in repository.newest_snapshot_per_seller(session, version).items():
+        values: dict[str, float | None] = snapshot.features.get("values", {})
+        newest[seller] = {name: values[name] for name in _in_feature_order(values)}
+    return newest
+
+
+def _in_feature_order(names: Iterable[str]) -> list[str]:
+    """JSONB keeps no key order: names in FEATURE_NAMES order, as computed (others after, by name)."""
+    return sorted(names, key=lambda name: (_FEATURE_POSITIONS.get(name, len(_FEATURE_POSITIONS)), name))
 
 
 # --- building a vector --------------------------------------------------------------------------

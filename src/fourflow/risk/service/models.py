@@ -62,7 +62,7 @@ def active_scorer(session: Session) -> ScorecardScorer:
     stored = repository.active(session, PD_MODEL)
     if stored is None:
         raise NoActiveCreditModel()
-    return _scorer(stored)
+    return scorer_of(stored)
 
 
 def scorer_version(session: Session, version: str) -> ScorecardScorer:
@@ -72,7 +72,7 @@ def scorer_version(session: Session, version: str) -> ScorecardScorer:
     stored = repository.by_version(session, PD_MODEL, version)
     if stored is None:
         raise CreditModelNotFound(version=version)
-    return _scorer(stored)
+    return scorer_of(stored)
 
 
 def register(session: Session, context: audit.AuditContext, model: ScorecardModel, card: dict[str, Any], *,
@@ -107,7 +107,8 @@ def get_version(session: Session, version: str) -> CreditModel:
     return stored
 
 
-def _scorer(stored: CreditModel) -> ScorecardScorer:
+def scorer_of(stored: CreditModel) -> ScorecardScorer:
+    """The stored model as a scorer (parsed once per process and version)."""
     cached = _scorers.get(stored.version)
     if cached is None:
         with _scorers_lock:

@@ -75,7 +75,7 @@ def check_drift(session: Session, context: audit.AuditContext, *, as_of: date) -
     if stored is None:
         raise models.NoActiveCreditModel()
     reference = drift_reference(stored)
-    model = models.active_scorer(session).model
+    model = models.scorer_of(stored).model
     features_version = str(stored.card.get("features_version", features.FEATURES_VERSION))
     snapshots = repository.newest_snapshots(session, features_version,
                                             after=as_of - timedelta(days=WINDOW_DAYS), on_or_before=as_of)

@@ -95,7 +95,7 @@ def seller_risk_profile(session: Session, seller_id: uuid.UUID) -> SellerRiskPro
 
 def _scorer(session: Session) -> models.ScorecardScorer | None:
     active = models.active_model(session)
-    return None if active is None else models.scorer_version(session, active.version)
+    return None if active is None else models.scorer_of(active)
 
 
 def _scored(scorer: models.ScorecardScorer, as_of: date, values: dict[str, float | None]) -> CurrentScore:

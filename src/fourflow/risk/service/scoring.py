@@ -24,11 +24,12 @@ CONTROLS = ("limit_reduction", "manual_review", "drawdown_hold")
 def rescore(session: Session, context: audit.AuditContext,
             seller_organisation_id: uuid.UUID) -> SellerScore | None:
     """Recompute today's features and the score; None while no credit model is active."""
-    if models.active_model(session) is None:
+    active = models.active_model(session)
+    if active is None:
         return None
     now = get_clock().now()
     vector = features.refresh_snapshot(session, seller_organisation_id, now.date())
-    scorer = models.active_scorer(session)
+    scorer = models.scorer_of(active)
     scored = scorer(vector.values)
     grade = grade_for(scored.probability_of_default)
     previous = repository.latest_score(session, seller_organisation_id)
