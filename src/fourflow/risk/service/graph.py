@@ -37,7 +37,6 @@ import time
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
@@ -64,6 +63,7 @@ from fourflow.risk.models import RiskAlert
 from fourflow.risk.repository import graph as repository
 from fourflow.risk.service.graph_buyers import BuyerMatcher, SellerContacts
 from fourflow.tradedata import service as tradedata
+from fourflow.tradedata.service import risk_features as trade_rates
 
 GRAPH_CURRENCY: Final = "USD"
 FRAUD_RING: Final = "fraud_ring"
@@ -180,8 +180,7 @@ def _business_trade(session: Session, context: AuditContext, *, secret: str, slu
     started = time.perf_counter()
     orders = tradedata.buyer_orders(session, context, secret=secret, purpose=READ_PURPOSE,
                                     sales_channels=sales_channels)
-    rates: dict[tuple[str, date], Decimal | None] = {}
-    links: list[TradeLink] = []
+    matched: list[tuple[str, str, tradedata.BuyerOrder]] = []
     ambiguous = reversed_orders = unconverted = 0
     for order in orders:
         selling = slug_of.get(order.seller_organisation_id)
@@ -195,31 +194,23 @@ def _business_trade(session: Session, context: AuditContext, *, secret: str, slu
         if any(word in status for word in REVERSED_STATUS_WORDS):
             reversed_orders += 1
             continue
-        rate = _usd_rate(session, rates, order.currency, order.purchased_at.date())
-        if rate is None:
+        matched.append((match.seller, selling, order))
+    # Every rate the orders need, read at once.
+    rates = trade_rates.reference_rates(session, GRAPH_CURRENCY, {
+        (order.currency, order.purchased_at.date()) for _payer, _payee, order in matched})
+    links: list[TradeLink] = []
+    for payer, payee, order in matched:
+        rate = rates[(order.currency, order.purchased_at.date())]
+        if rate is None or order.total is None:
             unconverted += 1
             continue
-        links.append(TradeLink(payer_key=match.seller, payee_key=selling,
-                               amount=(order.total * rate).quantize(CENT), currency=GRAPH_CURRENCY,
-                               kind="trade"))
+        links.append(TradeLink(payer_key=payer, payee_key=payee, amount=(order.total * rate).quantize(CENT),
+                               currency=GRAPH_CURRENCY, kind="trade"))
     counts = BusinessOrderCounts(examined=len(orders),
                                  from_sellers=len(links) + reversed_orders + unconverted, ambiguous=ambiguous,
                                  reversed=reversed_orders, unconverted=unconverted,
                                  seconds=round(time.perf_counter() - started, 3))
     return links, counts
-
-
-def _usd_rate(session: Session, rates: dict[tuple[str, date], Decimal | None], currency: str,
-              on: date) -> Decimal | None:
-    if currency == GRAPH_CURRENCY:
-        return Decimal(1)
-    key = (currency, on)
-    if key not in rates:
-        try:
-            rates[key] = tradedata.reference_rate(session, currency, GRAPH_CURRENCY, on).rate
-        except tradedata.RateUnavailable:
-            rates[key] = None
-    return rates[key]
 
 
 # --- detection ----------------------------------------------------------------------------------
