@@ -119,6 +119,14 @@ class SellerScore(UUIDPrimaryKey, Base):
     scored_at: Mapped[datetime]
 
 
+# What a risk alert is about (RiskAlert.kind).
+FRAUD_RING = "fraud_ring"
+CIRCULAR_TRADING = "circular_trading"
+ANOMALY = "anomaly"
+DOWNGRADE = "downgrade"
+MODEL_DRIFT = "model_drift"
+
+
 class RiskAlert(UUIDPrimaryKey, Base):
     """Something a risk officer should look at: a downgrade, an anomaly, a ring, a cycle, or the
     credit model's population drifting (``model_drift``, the platform's own: it concerns the whole

@@ -11,9 +11,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
-from fourflow.risk.models import FeatureSnapshot, ModelDriftCheck, RiskAlert
-
-MODEL_DRIFT = "model_drift"
+from fourflow.risk.models import MODEL_DRIFT, FeatureSnapshot, ModelDriftCheck, RiskAlert
 
 
 def newest_snapshots(session: Session, version: str, *, after: date,

@@ -14,14 +14,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, literal, select
 from sqlalchemy.orm import Session
 
-from fourflow.risk.models import RiskAlert, RiskDecision
+from fourflow.risk.models import ANOMALY, CIRCULAR_TRADING, FRAUD_RING, RiskAlert, RiskDecision
 
 # Counting stops here: past it a count says nothing new (every velocity limit is far below), and
 # a seller (or a benchmark) with thousands of decisions would otherwise cost milliseconds each.
 COUNT_CAP = 100
-FRAUD_RING = "fraud_ring"
-CIRCULAR_TRADING = "circular_trading"
-ANOMALY = "anomaly"
 
 
 def facts_row(session: Session, seller_organisation_id: uuid.UUID, now: datetime, *,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fourflow.core.clock import get_clock
 from fourflow.identity import service as identity
-from fourflow.risk.models import RiskAlert
+from fourflow.risk.models import ANOMALY, RiskAlert
 from fourflow.risk.repository import decisions as alerts
 from fourflow.risk.repository import scores as repository
 from fourflow.risk.service import features
@@ -18,7 +18,6 @@ from fourflow.risk.service import features
 CONTAMINATION = 0.05
 MINIMUM_SELLERS = 10
 SEED = 7
-ANOMALY = "anomaly"
 
 
 def raise_anomaly_alerts(session: Session) -> list[RiskAlert]:

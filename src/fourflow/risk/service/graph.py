@@ -59,15 +59,13 @@ from fourflow.risk.graph import (
     neighbourhood,
 )
 from fourflow.risk.graph.errors import SellerNotInGraph
-from fourflow.risk.models import RiskAlert
+from fourflow.risk.models import CIRCULAR_TRADING, FRAUD_RING, RiskAlert
 from fourflow.risk.repository import graph as repository
 from fourflow.risk.service.graph_buyers import BuyerMatcher, SellerContacts
 from fourflow.tradedata import service as tradedata
 from fourflow.tradedata.service import risk_features as trade_rates
 
 GRAPH_CURRENCY: Final = "USD"
-FRAUD_RING: Final = "fraud_ring"
-CIRCULAR_TRADING: Final = "circular_trading"
 ALERT_KINDS: Final = (FRAUD_RING, CIRCULAR_TRADING)
 READ_PURPOSE: Final = "related_party_graph"
 CENT: Final = Decimal("0.01")

@@ -23,7 +23,7 @@ from fourflow.core.errors import Conflict
 from fourflow.core.i18n import N_
 from fourflow.core.pagination import Page, PageRequest
 from fourflow.identity import service as identity
-from fourflow.risk.models import CreditModel, ModelDriftCheck, RiskAlert
+from fourflow.risk.models import MODEL_DRIFT, CreditModel, ModelDriftCheck, RiskAlert
 from fourflow.risk.repository import monitoring as repository
 from fourflow.risk.scorecard import drift
 from fourflow.risk.service import features, models
@@ -133,7 +133,7 @@ def _raise_alert(session: Session, check: ModelDriftCheck) -> RiskAlert | None:
         return None
     drifted = sorted(((name, item["psi"]) for name, item in check.characteristics.items()
                       if item["status"] == drift.DRIFTED), key=lambda pair: (-pair[1], pair[0]))
-    alert = RiskAlert(id=uuid.uuid4(), seller_organisation_id=platform, kind=repository.MODEL_DRIFT,
+    alert = RiskAlert(id=uuid.uuid4(), seller_organisation_id=platform, kind=MODEL_DRIFT,
                       severity="critical", raised_at=check.checked_at, resolved_at=None, details={
                           "model_version": check.model_version, "check_id": str(check.id),
                           "as_of": check.as_of.isoformat(), "score_psi": str(check.score_psi),

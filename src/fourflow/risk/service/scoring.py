@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from fourflow.audit import service as audit
 from fourflow.core.clock import get_clock
 from fourflow.risk.decision import GRADE_BANDS, WORST_GRADE, grade_for
-from fourflow.risk.models import RiskAlert, SellerScore
+from fourflow.risk.models import DOWNGRADE, RiskAlert, SellerScore
 from fourflow.risk.repository import scores as repository
 from fourflow.risk.service import features, models
 
@@ -45,7 +45,7 @@ def rescore(session: Session, context: audit.AuditContext,
     repository.add_score(session, stored)
     if controls:
         repository.add_alert(session, RiskAlert(
-            id=uuid.uuid4(), seller_organisation_id=seller_organisation_id, kind="downgrade",
+            id=uuid.uuid4(), seller_organisation_id=seller_organisation_id, kind=DOWNGRADE,
             severity="critical" if grade == WORST_GRADE else "warning",
             details={"from": previous_grade, "to": grade, "score": scored.score,
                      "probability_of_default": str(scored.probability_of_default), "controls": controls,

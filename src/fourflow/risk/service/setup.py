@@ -17,6 +17,7 @@ from fourflow.identity import service as identity
 from fourflow.risk.models import CreditModel
 from fourflow.risk.scorecard.errors import TargetSingleClass, TrainingDataTooSmall
 from fourflow.risk.service import anomalies, features, graph, monitoring, rule_sets, training
+from fourflow.tradedata.simulation.world import WorldTruth
 
 # Observations start once sellers have three months of history; the last months are the test.
 WARM_UP_MONTHS = 3
@@ -51,3 +52,22 @@ def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
     if model is not None:
         monitoring.check_drift(session, context, as_of=today)
     return model
+
+
+def world_defaulted_on(session: Session, truth: WorldTruth) -> dict[uuid.UUID, date]:
+    """A simulated world's defaults as training outcomes: each defaulting seller's organisation id
+    and the first day of the month it defaults in. Sellers not in the database are left out."""
+    sellers = {organisation.slug: organisation.id
+               for organisation in identity.organisations_of_kind(session, "seller")}
+    return {sellers[slug]: day for slug, day in truth.default_dates().items() if slug in sellers}
+
+
+def prepare_risk_engine_for_world(session: Session, truth: WorldTruth, *, secret: str,
+                                  context: audit.AuditContext | None = None,
+                                  version: str | None = None) -> CreditModel | None:
+    """``prepare_risk_engine`` on a simulated world: its defaults are the outcomes the first
+    credit model learns from; the model's version names the world unless ``version`` is given."""
+    return prepare_risk_engine(
+        session, context or audit.AuditContext.system(), defaulted_on=world_defaulted_on(session, truth),
+        first_month=truth.first_month, end_month=truth.end_month,
+        version=version or f"pd-demo-{truth.seed}-{truth.end_month:%Y%m}", secret=secret)
