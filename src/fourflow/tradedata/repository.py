@@ -434,19 +434,30 @@ def settlement_sum_differences(session: Session, batch_id: uuid.UUID) -> list[tu
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
-def order_line_sum_differences(session: Session,
-                               batch_id: uuid.UUID) -> tuple[int, list[tuple[str, Any, Any]]]:
-    """(orders of the batch with lines whose vendor states what the lines come to, (order id,
-    stated, sum of the stored lines) of those whose lines say otherwise)."""
+def order_line_sum_differences(session: Session, batch_id: uuid.UUID, *,
+                               limit: int) -> tuple[int, int, list[tuple[str, Any, Any]]]:
+    """(orders of the batch with lines whose vendor states what the lines come to, how many of
+    those have lines that say otherwise, (order id, stated, sum of the stored lines) of the first
+    ``limit`` of them by order id)."""
     rows = session.execute(text("""
-        SELECT o.order_id, o.line_items_total, coalesce(sum(l.item_price), 0)
-          FROM trade_orders o
-          LEFT JOIN trade_order_lines l
-            ON l.seller_organisation_id = o.seller_organisation_id AND l.marketplace = o.marketplace
-           AND l.order_id = o.order_id
-         WHERE o.batch_id = :batch AND o.line_items_total IS NOT NULL
-         GROUP BY o.id HAVING count(l.id) > 0 ORDER BY o.order_id"""), {"batch": batch_id}).all()
-    return len(rows), [(row[0], row[1], row[2]) for row in rows if row[1] != row[2]]
+        WITH per_order AS (
+            SELECT o.order_id, o.line_items_total AS stated, coalesce(sum(l.item_price), 0) AS lines
+              FROM trade_orders o
+              LEFT JOIN trade_order_lines l
+                ON l.seller_organisation_id = o.seller_organisation_id AND l.marketplace = o.marketplace
+               AND l.order_id = o.order_id
+             WHERE o.batch_id = :batch AND o.line_items_total IS NOT NULL
+             GROUP BY o.id HAVING count(l.id) > 0),
+        counts AS (
+            SELECT count(*) AS orders, count(*) FILTER (WHERE stated <> lines) AS differing FROM per_order),
+        examples AS (
+            SELECT order_id, stated, lines FROM per_order WHERE stated <> lines
+             ORDER BY order_id LIMIT :limit)
+        SELECT c.orders, c.differing, e.order_id, e.stated, e.lines
+          FROM counts c LEFT JOIN examples e ON true
+         ORDER BY e.order_id"""), {"batch": batch_id, "limit": limit}).all()
+    orders, differing = int(rows[0][0]), int(rows[0][1])
+    return orders, differing, [(row[2], row[3], row[4]) for row in rows if row[2] is not None]
 
 
 def settlement_period_gaps(session: Session, seller_organisation_id: uuid.UUID) -> tuple[int, list[str]]:

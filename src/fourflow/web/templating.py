@@ -78,6 +78,11 @@ def _money(value: Any, currency: str) -> str:
     return f"{Money(value, currency).quantized().amount:,} {currency}"
 
 
+def _percent(value: Any, places: int = 2) -> str:
+    """A share in 0..1 as a percentage, e.g. 0.012345 -> "1.23 %" (rounded as a float, as ``%f``)."""
+    return "—" if value is None else f"{float(value * 100):.{places}f} %"
+
+
 def _account_label(code: str) -> str:
     return translate(ACCOUNT_LABELS.get(code, code))
 
@@ -92,7 +97,7 @@ def _kind_label(value: str) -> str:
 
 templates.env.globals.update(_=translate, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGES=LANGUAGES)
 templates.env.filters.update(datetime=_format_datetime, role_label=_role_label,
-                             kind_label=_kind_label, amount=_amount, money=_money,
+                             kind_label=_kind_label, amount=_amount, money=_money, percent=_percent,
                              account_label=_account_label)
 
 # How ledger account types are named to the people who own them.

@@ -51,6 +51,8 @@ SELLER_WIDE_CHECKS = ("settlement_periods_contiguous", "data_is_recent")
 FRESHNESS_FULL = timedelta(days=3)
 FRESHNESS_ZERO = timedelta(days=30)
 SCORE_PLACES = Decimal("0.0001")
+# How many offending rows a check's details name.
+EXAMPLES_KEPT = 20
 
 
 def assess_batch(session: Session, seller_organisation_id: uuid.UUID, batch_id: uuid.UUID,
@@ -79,11 +81,12 @@ def assess_batch(session: Session, seller_organisation_id: uuid.UUID, batch_id: 
         rows, missing = repository.missing_fields(session, "trade_orders", batch_id,
                                                   "total IS NOT NULL AND ship_country IS NOT NULL")
         measured.append(("orders_complete", _share(rows - missing, rows), {"rows": rows, "missing": missing}))
-        stated, differing = repository.order_line_sum_differences(session, batch_id)
-        measured.append(("order_lines_add_up", _share(stated - len(differing), stated), {
+        stated, differing, examples = repository.order_line_sum_differences(
+            session, batch_id, limit=EXAMPLES_KEPT)
+        measured.append(("order_lines_add_up", _share(stated - differing, stated), {
             "orders": stated, "not_adding_up": [
                 {"order_id": order_id, "stated": str(stated_total), "lines": str(lines)}
-                for order_id, stated_total, lines in differing[:20]]}))
+                for order_id, stated_total, lines in examples]}))
     if "trade_tracking_events" in tables:
         referring, unknown = repository.unknown_order_references(session, "trade_tracking_events", batch_id)
         measured.append(("tracking_references_orders", _share(referring - unknown, referring),
