@@ -54,19 +54,10 @@ def _upgrade(url: str) -> None:
 
 def _prepare_risk_engine(session: Session, truth: WorldTruth) -> None:
     """The demo world's defaults are the outcomes the first credit model learns from."""
-    from fourflow.audit.service import AuditContext
-    from fourflow.identity import service as identity
-    from fourflow.risk.service.setup import prepare_risk_engine
+    from fourflow.risk.service.setup import prepare_risk_engine_for_world
 
-    defaulted_on = {}
-    for slug, month in truth.defaults:
-        found = identity.organisation_by_slug(session, slug)
-        if found is not None:
-            defaulted_on[found.id] = date.fromisoformat(f"{month}-01")
-    prepare_risk_engine(session, AuditContext.system(), defaulted_on=defaulted_on,
-                        first_month=truth.first_month, end_month=truth.end_month,
-                        version=f"pd-demo-{truth.seed}-{truth.end_month:%Y%m}",
-                        secret=get_settings().security.secret_key.get_secret_value())
+    secret = get_settings().security.secret_key.get_secret_value()
+    prepare_risk_engine_for_world(session, truth, secret=secret)
 
 
 def _prepare_contract_signing(session: Session) -> None:
@@ -294,7 +285,7 @@ def contracts_verify(
     signed bytes are intact and whether each signer chains to the platform CA (from the database)
     or a --trust-root. Without a database it still checks integrity. Exit 0 only when intact."""
     from fourflow.core.i18n import current_language
-    from fourflow.lending.contracts.service import pki, verification
+    from fourflow.lending.contracts.service import certificates, pki, verification
 
     try:
         with open(file, "rb") as source:
@@ -306,7 +297,7 @@ def contracts_verify(
     for path in trust_root or []:
         try:
             with open(path, "rb") as pem:
-                roots += verification.certificates_from_pem(pem.read())
+                roots += certificates.certificates_from_pem(pem.read())
         except (OSError, ValueError) as error:
             typer.echo(f"cannot load the trust root {path}: {error}", err=True)
             raise typer.Exit(2) from None

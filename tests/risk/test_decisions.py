@@ -19,6 +19,7 @@ from fourflow.risk import rules
 from fourflow.risk.models import RiskAlert
 from fourflow.risk.service import decisions, graph, models, rule_sets, scoring, training
 from fourflow.risk.service.sellers import SellerUnknown
+from fourflow.risk.service.setup import world_defaulted_on
 from fourflow.tradedata.simulation.loader import load_world
 from tests.helpers import count, organisation_id
 
@@ -29,15 +30,10 @@ EXPECTED_APPROVED = ["bright-toys", "evergreen-outdoor", "great-wall-toys", "nor
                      "silkroad-home"]
 
 
-def _month(text: str) -> date:
-    year, month = map(int, text.split("-"))
-    return date(year, month, 1)
-
-
 def test_decisions_on_a_simulated_world(demo: Session) -> None:
     truth = load_world(demo, sellers=SELLERS, months=MONTHS, seed=SEED, end_month=END, secret=SECRET)
     ids = {slug: uuid.UUID(organisation_id(demo, slug)) for slug in truth.sellers}
-    defaulted_on = {ids[slug]: _month(month) for slug, month in truth.defaults}
+    defaulted_on = world_defaulted_on(demo, truth)
     context = AuditContext.system()
     rule_sets.install_defaults(demo)
     with pytest.raises(models.NoActiveCreditModel):
@@ -109,7 +105,7 @@ def test_decisions_on_a_simulated_world(demo: Session) -> None:
 def test_a_downgrade_triggers_controls_and_an_alert(demo: Session) -> None:
     truth = load_world(demo, sellers=SELLERS, months=MONTHS, seed=SEED, end_month=END, secret=SECRET)
     ids = {slug: uuid.UUID(organisation_id(demo, slug)) for slug in truth.sellers}
-    defaulted_on = {ids[slug]: _month(month) for slug, month in truth.defaults}
+    defaulted_on = world_defaulted_on(demo, truth)
     context = AuditContext.system()
     seller = ids[truth.defaults[0][0]]
     assert scoring.rescore(demo, context, seller) is None  # no model yet: nothing to score with

@@ -14,12 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fourflow.audit.service import AuditContext
 from fourflow.risk import rules
 from fourflow.risk.models import RiskAlert
 from fourflow.risk.service import anomalies
 from fourflow.risk.service.sellers import seller_facts
-from fourflow.risk.service.setup import prepare_risk_engine
+from fourflow.risk.service.setup import prepare_risk_engine_for_world
 from fourflow.tradedata.service import profiles
 from fourflow.tradedata.simulation.loader import load_world
 from tests.conftest import TEST_SECRET_KEY
@@ -30,10 +29,7 @@ END = date(2026, 10, 1)
 
 def _world(demo: Session) -> list[str]:
     truth = load_world(demo, sellers=12, months=14, seed=5, end_month=END, secret=TEST_SECRET_KEY)
-    defaulted = {uuid.UUID(organisation_id(demo, slug)): date.fromisoformat(f"{month}-01")
-                 for slug, month in truth.defaults}
-    prepare_risk_engine(demo, AuditContext.system(), defaulted_on=defaulted, first_month=truth.first_month,
-                        end_month=truth.end_month, version="pd-web-test", secret=TEST_SECRET_KEY)
+    prepare_risk_engine_for_world(demo, truth, secret=TEST_SECRET_KEY, version="pd-web-test")
     return list(truth.fraud_rings[0].sellers)
 
 

@@ -55,14 +55,14 @@ def test_private_keys_are_sealed_and_need_the_secret(session: Session) -> None:
         "SELECT sealed_private_key FROM lending_platform_keys WHERE purpose = 'root_ca'")).scalar_one()
     assert bytes(sealed)[:1] == b"\x01"
     assert b"PRIVATE KEY" not in bytes(sealed)
-    pair = pki.platform_key_pair(session, pki.ROOT_CA, secret=TEST_SECRET_KEY)
+    pair = pki.platform_key_pairs(session, [pki.ROOT_CA], secret=TEST_SECRET_KEY)[pki.ROOT_CA]
     assert pair.certificate == _certificates(session)["root_ca"]
     with pytest.raises(PlatformKeyUnreadable):
-        pki.platform_key_pair(session, pki.ROOT_CA, secret="another-secret-key-0123456789-abcdefghij")
+        pki.platform_key_pairs(session, [pki.ROOT_CA], secret="another-secret-key-0123456789-abcdefghij")
 
 
 def test_signing_before_setup_says_what_to_do(session: Session) -> None:
     assert pki.platform_trust_roots(session) == []
     with pytest.raises(PlatformKeysMissing) as missing:
-        pki.platform_key_pair(session, pki.PLATFORM_SIGNING, secret=TEST_SECRET_KEY)
+        pki.platform_key_pairs(session, [pki.PLATFORM_SIGNING], secret=TEST_SECRET_KEY)
     assert missing.value.http_status == 503

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -17,11 +18,22 @@ from fourflow.identity import service as identity
 from fourflow.risk.models import CreditModel
 from fourflow.risk.scorecard.errors import TargetSingleClass, TrainingDataTooSmall
 from fourflow.risk.service import anomalies, features, graph, monitoring, rule_sets, training
-from fourflow.tradedata.simulation.world import WorldTruth
 
 # Observations start once sellers have three months of history; the last months are the test.
 WARM_UP_MONTHS = 3
 TEST_SHARE = 0.3
+
+
+class SimulatedWorld(Protocol):
+    """What the risk engine needs of a simulated world's truth (the demo world's WorldTruth)."""
+
+    @property
+    def seed(self) -> int: ...
+    @property
+    def first_month(self) -> date: ...
+    @property
+    def end_month(self) -> date: ...
+    def default_dates(self) -> dict[str, date]: ...
 
 
 def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
@@ -54,7 +66,7 @@ def prepare_risk_engine(session: Session, context: audit.AuditContext, *,
     return model
 
 
-def world_defaulted_on(session: Session, truth: WorldTruth) -> dict[uuid.UUID, date]:
+def world_defaulted_on(session: Session, truth: SimulatedWorld) -> dict[uuid.UUID, date]:
     """A simulated world's defaults as training outcomes: each defaulting seller's organisation id
     and the first day of the month it defaults in. Sellers not in the database are left out."""
     sellers = {organisation.slug: organisation.id
@@ -62,7 +74,7 @@ def world_defaulted_on(session: Session, truth: WorldTruth) -> dict[uuid.UUID, d
     return {sellers[slug]: day for slug, day in truth.default_dates().items() if slug in sellers}
 
 
-def prepare_risk_engine_for_world(session: Session, truth: WorldTruth, *, secret: str,
+def prepare_risk_engine_for_world(session: Session, truth: SimulatedWorld, *, secret: str,
                                   context: audit.AuditContext | None = None,
                                   version: str | None = None) -> CreditModel | None:
     """``prepare_risk_engine`` on a simulated world: its defaults are the outcomes the first

@@ -150,6 +150,10 @@ class WorldTruth:
     defaults: tuple[tuple[str, str], ...]         # (seller, "YYYY-MM" of the default)
     quality_defects: tuple[QualityDefect, ...]
 
+    def default_dates(self) -> dict[str, date]:
+        """Each defaulting seller and the first day of the month it defaults in."""
+        return {seller: date.fromisoformat(f"{month}-01") for seller, month in self.defaults}
+
     def as_json(self) -> dict[str, Any]:
         return {
             "seed": self.seed,

@@ -1,7 +1,8 @@
 """Certificates of the platform PKI, built with ``cryptography``: the root CA (EC P-256), the
 platform's signing certificate (EC P-256), the timestamping authority (RSA-2048, because pyHanko's
 built-in TSA signs with RSA; critical extended key usage timeStamping) and the one-signing
-certificates of sellers' representatives. No database here."""
+certificates of sellers' representatives; and certificates read from PEM, for trust roots. No
+database here."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.keys import load_certs_from_pemder_data
 
 PLATFORM_ORGANISATION = "Fourflow"
 ROOT_CA_NAME = "Fourflow Platform Root CA"
@@ -38,6 +40,15 @@ PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 class KeyPair:
     certificate: x509.Certificate
     private_key: PrivateKey
+    # The PKCS#8 DER of ``private_key``: what is sealed at rest and what pyHanko signs with. Kept
+    # beside the key so a key unsealed from its DER is never serialised back to it.
+    private_key_der: bytes
+
+    @classmethod
+    def generated(cls, certificate: x509.Certificate, private_key: PrivateKey) -> KeyPair:
+        """A pair around a key made here: its DER is serialised once, now."""
+        return cls(certificate, private_key, private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
     @property
     def key_algorithm(self) -> str:
@@ -46,15 +57,11 @@ class KeyPair:
     def certificate_pem(self) -> str:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
-    def private_key_der(self) -> bytes:
-        return self.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption())
-
     def asn1_certificate(self) -> asn1_x509.Certificate:
         return to_asn1(self.certificate)
 
     def asn1_private_key(self) -> asn1_keys.PrivateKeyInfo:
-        return asn1_keys.PrivateKeyInfo.load(self.private_key_der())
+        return asn1_keys.PrivateKeyInfo.load(self.private_key_der)
 
 
 def to_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -90,14 +97,6 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurve
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
 
 
-def _issued_by(builder: x509.CertificateBuilder, issuer: KeyPair) -> x509.Certificate:
-    issuer_key: CertificateIssuerPrivateKeyTypes = issuer.private_key
-    authority = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.private_key.public_key())
-    return (builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(authority, critical=False)
-            .sign(issuer_key, hashes.SHA256()))
-
-
 def new_root_ca(now: datetime) -> KeyPair:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(ROOT_CA_NAME)
@@ -105,42 +104,55 @@ def new_root_ca(now: datetime) -> KeyPair:
                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
                    .add_extension(_key_usage(sign_certificates=True), critical=True)
                    .sign(key, hashes.SHA256()))
-    return KeyPair(certificate, key)
+    return KeyPair.generated(certificate, key)
+
+
+def _end_entity(issuer: KeyPair, key: PrivateKey, subject: x509.Name, now: datetime, lifetime: timedelta,
+                *extensions: tuple[x509.ExtensionType, bool]) -> KeyPair:
+    """A certificate for signing (not for issuing), signed by ``issuer``; ``extensions`` are the
+    (extension, critical) pairs it adds to the key usage."""
+    builder = (_builder(subject, issuer.certificate.subject, key.public_key(), now, lifetime)
+               .add_extension(_key_usage(sign_certificates=False), critical=True))
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    issuer_key: CertificateIssuerPrivateKeyTypes = issuer.private_key
+    authority = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.private_key.public_key())
+    certificate = (builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                   .add_extension(authority, critical=False)
+                   .sign(issuer_key, hashes.SHA256()))
+    return KeyPair.generated(certificate, key)
 
 
 def new_platform_signing(root: KeyPair, now: datetime) -> KeyPair:
-    key = ec.generate_private_key(ec.SECP256R1())
-    builder = (_builder(_name(PLATFORM_SIGNING_NAME), root.certificate.subject, key.public_key(), now,
-                        PLATFORM_SIGNING_LIFETIME)
-               .add_extension(_key_usage(sign_certificates=False), critical=True))
-    return KeyPair(_issued_by(builder, root), key)
+    return _end_entity(root, ec.generate_private_key(ec.SECP256R1()), _name(PLATFORM_SIGNING_NAME), now,
+                       PLATFORM_SIGNING_LIFETIME)
 
 
 def new_timestamping(root: KeyPair, now: datetime) -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    builder = (_builder(_name(TIMESTAMPING_NAME), root.certificate.subject, key.public_key(), now,
-                        TIMESTAMPING_LIFETIME)
-               .add_extension(_key_usage(sign_certificates=False), critical=True)
-               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True))
-    return KeyPair(_issued_by(builder, root), key)
+    return _end_entity(root, rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                       _name(TIMESTAMPING_NAME), now, TIMESTAMPING_LIFETIME,
+                       (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True))
 
 
 def new_seller_signing(root: KeyPair, now: datetime, *, organisation_name: str, display_name: str,
                        user_id: uuid.UUID, email: str) -> KeyPair:
     """A certificate for one signing by one person of a seller: the subject names the seller
     organisation and the person (UID is their user id), the e-mail is its alternative name."""
-    key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(display_name, organisation_name, (x509.NameAttribute(NameOID.USER_ID, str(user_id)),))
-    builder = (_builder(subject, root.certificate.subject, key.public_key(), now, SELLER_CERTIFICATE_LIFETIME)
-               .add_extension(_key_usage(sign_certificates=False), critical=True))
+    extensions: list[tuple[x509.ExtensionType, bool]] = []
     if email.isascii():  # an internationalised address has no plain rfc822Name form
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
-    return KeyPair(_issued_by(builder, root), key)
+        extensions.append((x509.SubjectAlternativeName([x509.RFC822Name(email)]), False))
+    return _end_entity(root, ec.generate_private_key(ec.SECP256R1()), subject, now,
+                       SELLER_CERTIFICATE_LIFETIME, *extensions)
 
 
-def load_key_pair(certificate_pem: str, private_key_der: bytes) -> KeyPair:
-    certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+def load_key_pair(certificate: x509.Certificate, private_key_der: bytes) -> KeyPair:
     key = serialization.load_der_private_key(private_key_der, password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise TypeError(f"unexpected platform key type {type(key).__name__}")
-    return KeyPair(certificate, key)
+    return KeyPair(certificate, key, private_key_der)
+
+
+def certificates_from_pem(data: bytes) -> list[asn1_x509.Certificate]:
+    """Certificates (trust roots) from PEM or DER bytes holding one or more of them."""
+    return list(load_certs_from_pemder_data(data))

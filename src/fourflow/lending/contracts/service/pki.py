@@ -4,7 +4,7 @@ certificate, public)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
@@ -54,8 +54,8 @@ def _store(session: Session, context: AuditContext, purpose: str, pair: KeyPair,
            created: list[str]) -> KeyPair:
     certificate = pair.certificate
     subject = certificate.subject.rfc4514_string()
-    sealed = sealing.seal_key(pair.private_key_der(), secret=secret,
-                          associated_data=_associated_data(purpose, certificate))
+    sealed = sealing.seal_key(pair.private_key_der, secret=secret,
+                              associated_data=_associated_data(purpose, certificate))
     repository.add_platform_key(session, PlatformKey(
         purpose=purpose, subject=subject[:255], serial_number=certificates.serial_text(certificate),
         key_algorithm=pair.key_algorithm, certificate_pem=pair.certificate_pem(), sealed_private_key=sealed,
@@ -72,15 +72,17 @@ def _store(session: Session, context: AuditContext, purpose: str, pair: KeyPair,
 def _unseal(stored: PlatformKey, secret: str) -> KeyPair:
     certificate = x509.load_pem_x509_certificate(stored.certificate_pem.encode())
     key_der = sealing.unseal_key(stored.sealed_private_key, secret=secret,
-                             associated_data=_associated_data(stored.purpose, certificate))
-    return certificates.load_key_pair(stored.certificate_pem, key_der)
+                                 associated_data=_associated_data(stored.purpose, certificate))
+    return certificates.load_key_pair(certificate, key_der)
 
 
-def platform_key_pair(session: Session, purpose: str, *, secret: str) -> KeyPair:
-    stored = repository.platform_key(session, purpose)
-    if stored is None:
+def platform_key_pairs(session: Session, purposes: Iterable[str], *, secret: str) -> dict[str, KeyPair]:
+    """The platform keys of ``purposes``, unsealed, read in one query (one per signing)."""
+    stored = repository.platform_keys(session)
+    wanted = tuple(purposes)
+    if not all(purpose in stored for purpose in wanted):
         raise PlatformKeysMissing()
-    return _unseal(stored, secret)
+    return {purpose: _unseal(stored[purpose], secret) for purpose in wanted}
 
 
 def platform_trust_roots(session: Session) -> list[asn1_x509.Certificate]:
@@ -88,7 +90,7 @@ def platform_trust_roots(session: Session) -> list[asn1_x509.Certificate]:
     stored = repository.platform_key(session, ROOT_CA)
     if stored is None:
         return []
-    return [certificates.to_asn1(x509.load_pem_x509_certificate(stored.certificate_pem.encode()))]
+    return certificates.certificates_from_pem(stored.certificate_pem.encode())
 
 
 def platform_root_certificate_pem(session: Session) -> str | None:

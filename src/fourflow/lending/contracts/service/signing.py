@@ -79,8 +79,8 @@ def sign_as_seller(session: Session, context: AuditContext, pdf: bytes, *, contr
     verified_at = signatory.one_time_code_verified_at
     if verified_at.tzinfo is None or not now - CONFIRMATION_WINDOW <= verified_at <= now:
         raise SigningConfirmationExpired()
-    root = pki.platform_key_pair(session, pki.ROOT_CA, secret=secret)
-    tsa = pki.platform_key_pair(session, pki.TIMESTAMPING, secret=secret)
+    keys = pki.platform_key_pairs(session, (pki.ROOT_CA, pki.TIMESTAMPING), secret=secret)
+    root, tsa = keys[pki.ROOT_CA], keys[pki.TIMESTAMPING]
     signer = certificates.new_seller_signing(
         root, now, organisation_name=signatory.organisation_name, display_name=signatory.user_display_name,
         user_id=signatory.user_id, email=signatory.user_email)
@@ -104,9 +104,8 @@ def sign_as_seller(session: Session, context: AuditContext, pdf: bytes, *, contr
 def sign_as_platform(session: Session, context: AuditContext, pdf: bytes, *, contract_number: str,
                      secret: str, seller_organisation_id: uuid.UUID | None = None) -> SignedContract:
     now = get_clock().now()
-    root = pki.platform_key_pair(session, pki.ROOT_CA, secret=secret)
-    tsa = pki.platform_key_pair(session, pki.TIMESTAMPING, secret=secret)
-    signer = pki.platform_key_pair(session, pki.PLATFORM_SIGNING, secret=secret)
+    keys = pki.platform_key_pairs(session, pki.PURPOSES, secret=secret)
+    root, tsa, signer = keys[pki.ROOT_CA], keys[pki.TIMESTAMPING], keys[pki.PLATFORM_SIGNING]
     metadata = signers.PdfSignatureMetadata(
         field_name=PLATFORM_FIELD, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
         location="Fourflow", reason=f"Lender signs contract {contract_number}")

@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
-from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -115,11 +114,6 @@ class VerificationReport:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def certificates_from_pem(data: bytes) -> list[asn1_x509.Certificate]:
-    """Trust roots from PEM or DER bytes (one or more certificates)."""
-    return list(load_certs_from_pemder_data(data))
 
 
 def verify_contract(pdf: bytes, trust_roots: Sequence[asn1_x509.Certificate], *,
