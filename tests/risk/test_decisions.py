@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import date
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fourflow.audit.service import AuditContext
+from fourflow.core.clock import FrozenClock, set_clock
 from fourflow.core.money import Money
 from fourflow.risk import rules
 from fourflow.risk.models import RiskAlert
@@ -30,7 +32,17 @@ EXPECTED_APPROVED = ["bright-toys", "evergreen-outdoor", "great-wall-toys", "nor
                      "silkroad-home"]
 
 
-def test_decisions_on_a_simulated_world(demo: Session) -> None:
+@pytest.fixture
+def decided_on_a_fixed_day() -> Iterator[FrozenClock]:
+    """The expected outcomes were read on this day: a decision's features are as of its day, and
+    the world's data (ending with September) ages as days pass."""
+    clock = FrozenClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    previous = set_clock(clock)
+    yield clock
+    set_clock(previous)
+
+
+def test_decisions_on_a_simulated_world(demo: Session, decided_on_a_fixed_day: FrozenClock) -> None:
     truth = load_world(demo, sellers=SELLERS, months=MONTHS, seed=SEED, end_month=END, secret=SECRET)
     ids = {slug: uuid.UUID(organisation_id(demo, slug)) for slug in truth.sellers}
     defaulted_on = world_defaulted_on(demo, truth)

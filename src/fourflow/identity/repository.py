@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
@@ -33,6 +34,25 @@ def organisation_by_id(session: Session, organisation_id: uuid.UUID,
     if principal is not None:
         statement = visible_to(statement, Organisation.id, principal)
     return session.execute(statement).scalar_one_or_none()
+
+
+ORGANISATION_PARAMETER = "identity_organisation"
+
+
+@cache
+def organisation_columns() -> tuple[ColumnElement[Any], ...]:
+    """An organisation's ``organisation_kind``, ``organisation_slug`` and ``organisation_country``
+    as labelled scalar subqueries (primary-key reads) for another domain to select beside its own
+    in one round trip; the id is the parameter named ``ORGANISATION_PARAMETER``. Built once, so
+    callers pay neither for building the statement nor for its cache key."""
+    organisation = bindparam(ORGANISATION_PARAMETER, type_=Uuid())
+
+    def column(attribute: InstrumentedAttribute[str]) -> ColumnElement[Any]:
+        return select(attribute).where(Organisation.id == organisation).correlate(None).scalar_subquery()
+
+    return (column(Organisation.kind).label("organisation_kind"),
+            column(Organisation.slug).label("organisation_slug"),
+            column(Organisation.country_code).label("organisation_country"))
 
 
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:

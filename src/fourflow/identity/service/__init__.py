@@ -25,6 +25,8 @@ from fourflow.identity.service.organisations import (
     list_organisations,
     organisation_by_id,
     organisation_by_slug,
+    organisation_columns,
+    organisation_parameters,
     organisations_of_kind,
 )
 from fourflow.identity.service.sessions import (
@@ -48,7 +50,8 @@ __all__ = [
     "get_organisation", "get_user", "invitation_token", "invite_user", "issue_access_token",
     "list_api_clients", "list_invitations", "list_organisations", "list_users",
     "open_invitation_for_token",
-    "organisation_by_id", "organisation_by_slug", "organisations_of_kind", "principal_for_access_token",
+    "organisation_by_id", "organisation_by_slug", "organisation_columns", "organisation_parameters",
+    "organisations_of_kind", "principal_for_access_token",
     "principal_for_session_token", "principal_for_user", "revoke_api_client",
     "revoke_invitation", "send_invitation_email", "set_preferred_language", "set_user_active", "sign_in",
     "sign_out",

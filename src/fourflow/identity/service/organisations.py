@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
@@ -68,6 +70,16 @@ def organisations_of_kind(session: Session, kind: str) -> list[Organisation]:
 def organisation_by_id(session: Session, organisation_id: uuid.UUID) -> Organisation | None:
     """For system callers (decisions, jobs) that have already checked the caller's scope."""
     return repository.organisation_by_id(session, organisation_id)
+
+
+def organisation_columns() -> tuple[ColumnElement[Any], ...]:
+    """The organisation's kind, slug and country as columns for another domain's one-query read
+    (a credit decision reads them beside the seller's facts); bind ``organisation_parameters``."""
+    return repository.organisation_columns()
+
+
+def organisation_parameters(organisation_id: uuid.UUID) -> dict[str, Any]:
+    return {repository.ORGANISATION_PARAMETER: organisation_id}
 
 
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:

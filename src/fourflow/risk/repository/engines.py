@@ -3,7 +3,10 @@ documents themselves are read once per process, when a version is first met)."""
 
 from __future__ import annotations
 
-from sqlalchemy import String, cast, literal, null, select, union_all
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, CompoundSelect, String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from fourflow.risk.models import CreditModel, RuleSetVersion
@@ -14,10 +17,24 @@ MODEL = "model"
 
 def active_versions(session: Session) -> list[tuple[str, str, str, str | None]]:
     """(kind, name, version, content hash) of every active rule set and model."""
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(_active())]
+
+
+@cache
+def active_versions_column() -> ColumnElement[Any]:
+    """``active_versions`` as one labelled scalar subquery (a JSON array of [kind, name, version,
+    content hash]), for the decision's one query of everything it reads."""
+    active = _active().subquery("active")
+    return (select(func.jsonb_agg(func.jsonb_build_array(active.c.kind, active.c.name, active.c.version,
+                                                         active.c.content_hash)))
+            .correlate(None).scalar_subquery().label("active_versions"))
+
+
+def _active() -> CompoundSelect[Any]:
     rule_sets = select(literal(RULE_SET).label("kind"), RuleSetVersion.name,
                        cast(RuleSetVersion.version, String).label("version"),
                        RuleSetVersion.content_sha256.label("content_hash")
                        ).where(RuleSetVersion.status == "active")
     models = select(literal(MODEL), CreditModel.name, CreditModel.version, cast(null(), String)
                     ).where(CreditModel.status == "active")
-    return [(row[0], row[1], row[2], row[3]) for row in session.execute(union_all(rule_sets, models))]
+    return union_all(rule_sets, models)

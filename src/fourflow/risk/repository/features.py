@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Date, String, Uuid, bindparam, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,26 @@ def latest_snapshot(session: Session, seller_organisation_id: uuid.UUID, version
     # populate_existing: an upsert in this session may have changed a row loaded before.
     return session.execute(statement.order_by(FeatureSnapshot.as_of.desc()).limit(1)
                            .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+SNAPSHOT_SELLER, SNAPSHOT_DAY, SNAPSHOT_VERSION = "snapshot_seller", "snapshot_day", "snapshot_version"
+
+
+@cache
+def day_snapshot_columns() -> tuple[ColumnElement[Any], ...]:
+    """``day_features``, ``day_lineage`` and ``day_computed_at`` of the seller's snapshot of one
+    day and version (NULL when none is stored), as labelled scalar subqueries for the decision's
+    one query; the parameters are named by SNAPSHOT_SELLER, SNAPSHOT_DAY and SNAPSHOT_VERSION."""
+    def column(attribute: Any) -> ColumnElement[Any]:
+        return (select(attribute).where(
+            FeatureSnapshot.seller_organisation_id == bindparam(SNAPSHOT_SELLER, type_=Uuid()),
+            FeatureSnapshot.as_of == bindparam(SNAPSHOT_DAY, type_=Date()),
+            FeatureSnapshot.version == bindparam(SNAPSHOT_VERSION, type_=String()))
+            .correlate(None).scalar_subquery())
+
+    return (column(FeatureSnapshot.features).label("day_features"),
+            column(FeatureSnapshot.lineage).label("day_lineage"),
+            column(FeatureSnapshot.computed_at).label("day_computed_at"))
 
 
 def newest_snapshot_per_seller(session: Session, version: str) -> dict[uuid.UUID, FeatureSnapshot]:

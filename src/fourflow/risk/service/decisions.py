@@ -25,7 +25,7 @@ from fourflow.risk import decision as engine
 from fourflow.risk import rules
 from fourflow.risk.models import RiskDecision
 from fourflow.risk.repository import decisions as repository
-from fourflow.risk.service import engines, features, models, rule_sets, sellers
+from fourflow.risk.service import decision_inputs, models, rule_sets
 
 # The financing products a decision is asked for, with their names (the lending domain's contracts
 # and the consoles use these).
@@ -76,10 +76,9 @@ def decide(session: Session, context: audit.AuditContext, request: DecisionReque
     if request.amount.amount <= 0:
         raise AmountInvalid(field="amount")
     now = get_clock().now()
-    facts = sellers.seller_facts(session, request.seller_organisation_id)
-    vector = features.current_features(session, request.seller_organisation_id, now.date())
-    active = engines.active_engines(session)
-    hard_lines, policy, scorer = active.hard_lines, active.policy, active.scorer
+    read = decision_inputs.read(session, request.seller_organisation_id, now)
+    facts, vector = read.facts, read.features
+    hard_lines, policy, scorer = read.engines.hard_lines, read.engines.policy, read.engines.scorer
     inputs = {
         "request": {"seller_organisation_id": str(request.seller_organisation_id), "product": request.product,
                     "amount": format(request.amount.amount, "f"), "currency": request.amount.currency,

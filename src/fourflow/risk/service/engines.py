@@ -5,7 +5,9 @@ versions, so a decision reads no rule documents or model JSON."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from fourflow.risk import rules
@@ -20,12 +22,15 @@ class ActiveEngines:
     scorer: models.ScorecardScorer
 
 
-def active_engines(session: Session) -> ActiveEngines:
-    """Raises NoActiveCreditModel when no model is active (the rule sets install themselves)."""
+def active_engines(session: Session, versions: list[list[str | None]] | None = None) -> ActiveEngines:
+    """The active engines; ``versions`` is what ``active_versions_column`` read, when the caller
+    read it beside its other inputs. Raises NoActiveCreditModel when no model is active (the rule
+    sets install themselves)."""
+    rows = [tuple(row) for row in versions] if versions is not None else repository.active_versions(session)
     rule_set_versions: dict[str, tuple[int, str | None]] = {}
     model_version: str | None = None
-    for kind, name, version, content_hash in repository.active_versions(session):
-        if kind == repository.RULE_SET:
+    for kind, name, version, content_hash in rows:
+        if kind == repository.RULE_SET and name is not None and version is not None:
             rule_set_versions[name] = (int(version), content_hash)
         elif name == models.PD_MODEL:
             model_version = version
@@ -38,3 +43,8 @@ def active_engines(session: Session) -> ActiveEngines:
         raise models.NoActiveCreditModel()
     return ActiveEngines(rule_set(rules.HARD_LINES), rule_set(rules.POLICY),
                          models.scorer_version(session, model_version))
+
+
+def active_versions_column() -> ColumnElement[Any]:
+    """Which versions are active, as a column for a caller's one query (read by ``active_engines``)."""
+    return repository.active_versions_column()

@@ -63,13 +63,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Final
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from fourflow.core.clock import get_clock
@@ -232,17 +233,41 @@ def latest_snapshot(session: Session, seller_organisation_id: uuid.UUID, *, on_o
     snapshot = repository.latest_snapshot(session, seller_organisation_id, version, on_or_before)
     if snapshot is None:
         return None
-    features: dict[str, Any] = snapshot.features
+    return _stored_vector(snapshot.seller_organisation_id, snapshot.as_of, snapshot.version,
+                          snapshot.features, snapshot.lineage, snapshot.computed_at)
+
+
+def day_snapshot_columns() -> tuple[ColumnElement[Any], ...]:
+    """The seller's snapshot of one day, as columns for the decision's one query; bind
+    ``day_snapshot_parameters`` and read the row with ``day_features``."""
+    return repository.day_snapshot_columns()
+
+
+def day_snapshot_parameters(seller_organisation_id: uuid.UUID, on: date) -> dict[str, Any]:
+    return {repository.SNAPSHOT_SELLER: seller_organisation_id, repository.SNAPSHOT_DAY: on,
+            repository.SNAPSHOT_VERSION: FEATURES_VERSION}
+
+
+def day_features(session: Session, seller_organisation_id: uuid.UUID, on: date,
+                 row: Mapping[str, Any]) -> FeatureVector:
+    """``current_features`` for a caller that has read ``day_snapshot_columns``: the stored snapshot
+    of the day, else computed and stored now."""
+    if row["day_features"] is None:
+        return refresh_snapshot(session, seller_organisation_id, on)
+    return _stored_vector(seller_organisation_id, on, FEATURES_VERSION, row["day_features"],
+                          row["day_lineage"], row["day_computed_at"])
+
+
+def _stored_vector(seller_organisation_id: uuid.UUID, as_of: date, version: str, features: dict[str, Any],
+                   lineage: dict[str, dict[str, list[str]]], computed_at: datetime) -> FeatureVector:
     values: dict[str, float | None] = features.get("values", {})
     missing: dict[str, str] = features.get("missing", {})
-    lineage: dict[str, dict[str, list[str]]] = snapshot.lineage
     ordered = _in_feature_order
     return FeatureVector(
-        seller_organisation_id=snapshot.seller_organisation_id, as_of=snapshot.as_of,
+        seller_organisation_id=seller_organisation_id, as_of=as_of,
         values={name: values[name] for name in ordered(values)},
         missing={name: missing[name] for name in ordered(missing)},
-        lineage={name: lineage[name] for name in ordered(lineage)}, version=snapshot.version,
-        computed_at=snapshot.computed_at)
+        lineage={name: lineage[name] for name in ordered(lineage)}, version=version, computed_at=computed_at)
 
 
 def newest_values_per_seller(session: Session, version: str = FEATURES_VERSION

@@ -8,9 +8,11 @@ assessment of the figures is ``fourflow.risk.fraud``."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from fourflow.core.clock import get_clock
@@ -28,20 +30,28 @@ def seller_velocity(session: Session, seller_organisation_id: uuid.UUID,
     return velocity_of(facts_row(session, seller_organisation_id, now), now)
 
 
-def facts_row(session: Session, seller_organisation_id: uuid.UUID, now: datetime) -> dict[str, Any]:
-    """Everything a decision reads of the seller besides its features and registry identity, in
-    one round trip: the velocity figures, the open alerts, and the trade profile's columns
-    (``repository.facts_row``)."""
+def facts_row(session: Session, seller_organisation_id: uuid.UUID, now: datetime, *,
+              columns: tuple[ColumnElement[Any], ...] | None = None,
+              parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The velocity figures, the open alerts and the trade profile's columns in one round trip
+    (``repository.facts_row``). ``columns`` adds more, with their ``parameters``: it must begin
+    with ``trade_profile_columns()`` and be the same tuple on every call (the statement is
+    built once per tuple)."""
     short_since = now - timedelta(hours=fraud.SHORT_WINDOW_HOURS)
-    parameters = profiles.velocity_parameters(
+    profile_parameters = profiles.velocity_parameters(
         seller_organisation_id, now, payout_since=now - timedelta(days=fraud.PAYOUT_ACCOUNT_DAYS),
         device_since=now - timedelta(days=fraud.NEW_DEVICE_DAYS), sign_in_since=short_since)
     return repository.facts_row(session, seller_organisation_id, now, short_since=short_since,
                                 long_since=now - timedelta(days=fraud.LONG_WINDOW_DAYS),
-                                columns=profiles.decision_columns(), parameters=parameters)
+                                columns=columns or trade_profile_columns(),
+                                parameters={**profile_parameters, **(parameters or {})})
 
 
-def velocity_of(row: dict[str, Any], now: datetime) -> fraud.Velocity:
+def trade_profile_columns() -> tuple[ColumnElement[Any], ...]:
+    return profiles.decision_columns()
+
+
+def velocity_of(row: Mapping[str, Any], now: datetime) -> fraud.Velocity:
     """The velocity figures of a ``facts_row``."""
     newest: datetime | None = row["newest_payout_account_at"]
     gap = row["device_payout_gap_minutes"]
