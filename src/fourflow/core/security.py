@@ -7,6 +7,7 @@ import hmac
 import os
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -79,6 +80,13 @@ class AccessTokenCodec:
         derived = hashlib.sha256(b"fourflow-access-token:" + secret_key.encode()).digest()
         self._key = OctKey.import_key(derived)
         self._issuer = issuer
+
+    @staticmethod
+    @lru_cache(maxsize=4)
+    def for_secret(secret_key: str) -> AccessTokenCodec:
+        """The codec of a platform secret, made once: every API request decodes a token, and
+        deriving and importing the key each time cost more than checking the signature."""
+        return AccessTokenCodec(secret_key)
 
     def issue(self, *, subject: str, claims: dict[str, Any], issued_at: datetime,
               lifetime: timedelta) -> str:

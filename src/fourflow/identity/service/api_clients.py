@@ -113,7 +113,7 @@ def issue_access_token(session: Session, settings: Settings, *, grant_type: str,
             raise InvalidScope(field="scope", scope=name)
     now = get_clock().now()
     lifetime = settings.security.access_token_lifetime_seconds
-    codec = AccessTokenCodec(settings.security.secret_key.get_secret_value())
+    codec = AccessTokenCodec.for_secret(settings.security.secret_key.get_secret_value())
     granted = " ".join(sorted(requested))
     token = codec.issue(subject=str(client.id), issued_at=now, lifetime=timedelta(seconds=lifetime),
                         claims={"org": str(organisation.id), "scope": granted, "typ": "client"})
@@ -128,7 +128,7 @@ def issue_access_token(session: Session, settings: Settings, *, grant_type: str,
 def principal_for_access_token(session: Session, settings: Settings, token: str, *,
                                request_id: str | None = None,
                                ip_address: str | None = None) -> Principal:
-    codec = AccessTokenCodec(settings.security.secret_key.get_secret_value())
+    codec = AccessTokenCodec.for_secret(settings.security.secret_key.get_secret_value())
     try:
         claims = codec.decode(token, now=get_clock().now())
         client_uuid = uuid.UUID(str(claims["sub"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -131,10 +131,17 @@ def get(session: Session, decision_id: uuid.UUID,
     return stored
 
 
+# The stored probability's precision (RiskDecision.probability_of_default, NUMERIC(10, 6)): a replay
+# compares the recomputed probability with the stored one at the precision the column keeps.
+STORED_PROBABILITY = Decimal(1).scaleb(-6)
+
+
 def _summary(outcome: str, grade: str | None, score: int | None, probability: Decimal | None,
              outputs: dict[str, Any], reasons: list[dict[str, Any]]) -> dict[str, Any]:
+    stored_probability = (None if probability is None  # PostgreSQL rounds half away from zero
+                          else Decimal(probability).quantize(STORED_PROBABILITY, ROUND_HALF_UP))
     return {"outcome": outcome, "grade": grade, "score": score,
-            "probability_of_default": None if probability is None else format(Decimal(probability), "f"),
+            "probability_of_default": None if stored_probability is None else format(stored_probability, "f"),
             "outputs": outputs, "reasons": reasons}
 
 
