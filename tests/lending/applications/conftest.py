@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fourflow.audit.service import AuditContext
@@ -31,6 +32,7 @@ NOW = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)
 # referred above it); bright-toys sells too little and is declined.
 APPROVED_SELLER = "willow-electronics"
 DECLINED_SELLER = "bright-toys"
+DECLINED_SELLER_OWNER = "owner@brighttoys.demo"
 
 
 @pytest.fixture
@@ -67,8 +69,13 @@ def seller_id(session: Session, slug: str) -> uuid.UUID:
     return uuid.UUID(organisation_id(session, slug))
 
 
-def signed_in(client: TestClient, email: str) -> dict[str, str]:
-    """Headers for a signed-in user answering in English."""
+def signed_in(client: TestClient, email: str, session: Session | None = None) -> dict[str, str]:
+    """Headers for a signed-in user answering in English. With ``session``, the browser they signed
+    in with is one their seller has used for a month (a device first seen this week refers every
+    credit decision to a person, by the policy rules)."""
     csrf = sign_in(client, email)
     choose_language(client, "en", csrf)
+    if session is not None:
+        session.execute(text(
+            "UPDATE trade_seller_devices SET first_seen_at = first_seen_at - interval '30 days'"))
     return {"X-CSRF-Token": csrf}
