@@ -7,6 +7,7 @@ def import_all_models() -> None:
     import fourflow.audit.models
     import fourflow.identity.models
     import fourflow.ledger.models
+    import fourflow.lending.applications.models
     import fourflow.lending.contracts.models
     import fourflow.notifications.models
     import fourflow.risk.models

@@ -4,7 +4,7 @@ seller's objects: each answers 404 and changes nothing."""
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
 from fourflow.risk.models import RiskDecision
 from fourflow.tradedata.service import figures
 from tests.helpers import count, sign_in
@@ -33,6 +34,10 @@ OBJECTS_OF_SELLER_B = {
                  "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home' LIMIT 1",
     "decision_id": "SELECT d.id FROM risk_decisions d JOIN organisations o "
                    "ON o.id = d.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "application_id": "SELECT a.id FROM lending_applications a JOIN organisations o "
+                      "ON o.id = a.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "offer_id": "SELECT f.id FROM lending_offers f JOIN organisations o "
+                "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Rule sets and credit models are the platform's (their routes are platform-only).
     "name": "SELECT 'hard_lines'",
     "version": "SELECT 1",
@@ -48,7 +53,8 @@ SHOPIFY_CHARGE = json.dumps({"transactions": [{
     "processed_at": "2026-11-01T10:00:00Z"}]}).encode()
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
-                 "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/", "/api/v1/risk/models/")
+                 "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/", "/api/v1/risk/models/",
+                 "/api/v1/lending/review-queue/")
 PLATFORM_ONLY_ACTIONS = ("/replay",)
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
@@ -61,7 +67,8 @@ VALID_BODIES = {
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
-                  "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks")
+                  "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks",
+                  "lending_applications", "lending_offers")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -103,7 +110,8 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
                         files={"file": ("transactions.json", SHOPIFY_CHARGE, "application/json")})
     assert sales.status_code == 201, sales.text
     figures.recompute(demo, uuid.UUID(str(organisation)))
-    _a_decision_of(demo, uuid.UUID(str(organisation)))
+    decision = _a_decision_of(demo, uuid.UUID(str(organisation)))
+    _an_application_and_offer_of(demo, uuid.UUID(str(organisation)), decision)
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 
@@ -166,11 +174,31 @@ def test_seller_lists_only_their_own_organisation(client: TestClient, demo: Sess
     assert [item["slug"] for item in sellers["items"]] == ["lumen-electronics"]
 
 
-def _a_decision_of(session: Session, seller: uuid.UUID) -> None:
+def _a_decision_of(session: Session, seller: uuid.UUID) -> uuid.UUID:
     """A stored decision of seller B (deciding for real needs a trained model)."""
+    decision_id = uuid.uuid4()
     session.add(RiskDecision(
-        id=uuid.uuid4(), seller_organisation_id=seller, product="receivables_financing",
+        id=decision_id, seller_organisation_id=seller, product="receivables_financing",
         requested_amount=Decimal("100"), currency="USD", outcome="refer", grade=None, score=None,
         probability_of_default=None, limit_amount=None, annual_rate=None, inputs={}, versions={},
         outputs={}, reasons=[], requested_by_user_id=None, decided_at=datetime.now(UTC)))
+    session.flush()
+    return decision_id
+
+
+def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: uuid.UUID) -> None:
+    """Seller B's submitted application and the open offer made on it."""
+    now = datetime.now(UTC)
+    application = FinancingApplication(
+        id=uuid.uuid4(), seller_organisation_id=seller, products_version="products@v1",
+        product="receivables_financing", amount=Decimal("100"), currency="USD", tenor_days=90,
+        status="offered", decision_id=decision, created_at=now, updated_at=now, submitted_at=now)
+    session.add(application)
+    session.flush()
+    session.add(FinancingOffer(
+        id=uuid.uuid4(), application_id=application.id, seller_organisation_id=seller, decision_id=decision,
+        products_version="products@v1", product="receivables_financing", amount=Decimal("100"),
+        currency="USD", tenor_days=90, annual_rate=Decimal("0.12"), annual_percentage_rate=Decimal("0.13"),
+        origination_fee=Decimal("0.50"), repayment_method="payout_sweep", schedule={}, status="open",
+        expires_at=now + timedelta(days=7), created_at=now))
     session.flush()

@@ -54,6 +54,8 @@ class Permission(StrEnum):
     # Every seller's risk profile, decisions with the officers' reasons, alerts.
     READ_RISK = "platform:risk:read"
     MANAGE_RISK_RULES = "platform:risk:rules:manage"
+    # Decide the financing applications the risk engine referred to a person.
+    REVIEW_CREDIT_APPLICATIONS = "platform:lending:applications:review"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -110,7 +112,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INVESTOR_VIEWER: _EVERYONE,
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
     Role.RISK_OFFICER: _PLATFORM_STAFF | {Permission.READ_RISK, Permission.MANAGE_RISK_RULES,
-                                          Permission.REQUEST_CREDIT_DECISION},
+                                          Permission.REQUEST_CREDIT_DECISION,
+                                          Permission.REVIEW_CREDIT_APPLICATIONS},
     Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK,
                                                 Permission.SEE_BUYER_PERSONAL_DATA},
     Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS,

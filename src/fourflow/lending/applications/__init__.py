@@ -1,0 +1,1 @@
+"""Financing applications and offers (F2, F3)."""
