@@ -140,6 +140,14 @@ def test_a_downgrade_triggers_controls_and_an_alert(demo: Session) -> None:
     assert (fallen.previous_grade, fallen.grade, fallen.controls) == (
         "A", "E", ["limit_reduction", "manual_review", "drawdown_hold"])
     assert scoring.controls_in_force(demo, seller) == ["limit_reduction", "manual_review", "drawdown_hold"]
+    # The next credit decision reads them and applies them (risk.decision: decision@v3).
+    made = decisions.decide(demo, context, decisions.DecisionRequest(
+        seller, "receivables_financing", Money(Decimal("100.00"), "USD")), requested_by_user_id=None)
+    assert made.inputs["history"]["controls"] == ["limit_reduction", "manual_review", "drawdown_hold"]
+    assert made.outputs["controls"] == ["limit_reduction", "manual_review", "drawdown_hold"]
+    assert made.versions["decision"] == "decision@v3"
+    assert {"manual_review", "drawdown_hold"} <= {reason["code"] for reason in made.reasons}
+    assert decisions.replay(demo, made.id).identical
     alert = demo.execute(select(RiskAlert).where(RiskAlert.seller_organisation_id == seller,
                                                  RiskAlert.kind == "downgrade")).scalar_one()
     assert (alert.severity, alert.details["from"], alert.details["to"]) == ("critical", "A", "E")

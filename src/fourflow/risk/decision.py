@@ -24,7 +24,15 @@ from fourflow.core.money import Money
 from fourflow.risk import fraud, limits, pricing, rules
 
 # v2: the anti-fraud assessment (F16) on the stored velocity figures.
-DECISION_VERSION = "decision@v2"
+DECISION_VERSION = "decision@v3"  # v3: the controls of a downgrade (F13) apply to new decisions
+# The controls a downgrade puts in force (risk.service.scoring.CONTROLS) and what they do here: the
+# limit is cut, and a person decides while manual review or a drawdown hold stands.
+LIMIT_REDUCTION = "limit_reduction"
+DOWNGRADE_LIMIT_FACTOR = Decimal("0.5")
+REVIEW_CONTROLS = {
+    "manual_review": N_("Your risk grade fell recently: a risk officer reviews this request."),
+    "drawdown_hold": N_("New drawdowns are on hold until a risk officer has reviewed your account."),
+}
 OUTCOMES = ("approve", "observation", "refer", "decline")
 FRAUD_DECISION_OUTCOMES = {"clear": "approve", "review": "refer", "decline": "decline"}
 
@@ -201,6 +209,16 @@ def evaluate(inputs: Mapping[str, Any], engines: Engines) -> DecisionResult:
         product=request["product"], monthly_sales=Money(monthly_sales, currency), grade=grade,
         on_time_repaid_loans=int(history.get("on_time_repaid_loans", 0)),
         days_past_due=int(history.get("days_past_due", 0)), proven_seller=bool(seller.get("proven_seller"))))
+    # Controls a downgrade put in force (F13); None in decisions stored before decision@v3.
+    controls: list[str] | None = history.get("controls")
+    if controls is not None:
+        outputs["controls"] = list(controls)
+        if LIMIT_REDUCTION in controls:
+            limit = limits.reduced_for_downgrade(limit, DOWNGRADE_LIMIT_FACTOR)
+        for control, message in REVIEW_CONTROLS.items():
+            if control in controls:
+                reasons.append(Reason(control, message, {}, "seller"))
+                outcome = _worse(outcome, "refer")
     reasons += [Reason(reason.code, reason.message, dict(reason.params), "officer")
                 for reason in limit.reasons]
     outstanding = Money(Decimal(history.get("outstanding", "0")), currency)

@@ -22,7 +22,7 @@ only to the seller's approved suppliers, never to the seller.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
@@ -221,6 +221,21 @@ def compute_limit(inputs: LimitInputs) -> LimitDecision:
                          cumulative_limit=Money(cumulative, currency), fast_path=fast_path,
                          use_of_funds_restricted=terms.use_of_funds_restricted, factors=factors,
                          reasons=tuple(reasons))
+
+
+DOWNGRADE_REDUCTION = N_("A recent downgrade of the risk grade reduces the limit to {percent} %.")
+
+
+def reduced_for_downgrade(limit: LimitDecision, factor: Decimal) -> LimitDecision:
+    """``limit`` cut to ``factor`` of itself, with the reason: the limit-reduction control a
+    downgrade puts in force (F13) applies on top of the formula, whatever the formula gave."""
+    currency = limit.cumulative_limit.currency
+    cumulative = _whole_units(limit.cumulative_limit.amount * factor)
+    per_transaction = _whole_units(limit.per_transaction_limit.amount * factor)
+    return replace(limit, cumulative_limit=Money(cumulative, currency),
+                   per_transaction_limit=Money(per_transaction, currency),
+                   reasons=(*limit.reasons, LimitReason("downgrade_reduction", DOWNGRADE_REDUCTION,
+                                                        {"percent": _percent(factor)})))
 
 
 def repayment_history_factor(monthly_sales: Money, on_time_repaid_loans: int,

@@ -11,10 +11,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, literal, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, func, literal, select
 from sqlalchemy.orm import Session
 
-from fourflow.risk.models import ANOMALY, CIRCULAR_TRADING, FRAUD_RING, RiskAlert, RiskDecision
+from fourflow.risk.models import ANOMALY, CIRCULAR_TRADING, FRAUD_RING, RiskAlert, RiskDecision, SellerScore
 
 # Counting stops here: past it a count says nothing new (every velocity limit is far below), and
 # a seller (or a benchmark) with thousands of decisions would otherwise cost milliseconds each.
@@ -26,7 +26,8 @@ def facts_row(session: Session, seller_organisation_id: uuid.UUID, now: datetime
               parameters: Mapping[str, Any]) -> dict[str, Any]:
     """The seller's decisions in (short_since, now] and (long_since, now], each counted up to
     ``COUNT_CAP`` (ix_risk_decisions_seller_decided serves both), its open alerts
-    (``in_fraud_ring``, ``ring_size``, ``in_circular_trading``, ``anomaly_flagged``), beside
+    (``in_fraud_ring``, ``ring_size``, ``in_circular_trading``, ``anomaly_flagged``), the controls
+    of its newest dynamic score (``controls_in_force``, F13), beside
     another domain's labelled ``columns`` with their ``parameters``."""
     row = session.execute(_statement(columns), {
         **parameters, "decision_seller": seller_organisation_id, "decision_now": now,
@@ -45,7 +46,15 @@ def _statement(columns: tuple[ColumnElement[Any], ...]) -> Select[Any]:
                    .where(_is_open(FRAUD_RING)).order_by(RiskAlert.raised_at.desc()).limit(1)
                    .correlate(None).scalar_subquery()).label("ring_size"),
                   _open_alert(CIRCULAR_TRADING).label("in_circular_trading"),
-                  _open_alert(ANOMALY).label("anomaly_flagged"), *columns)
+                  _open_alert(ANOMALY).label("anomaly_flagged"),
+                  _newest_controls().label("controls_in_force"), *columns)
+
+
+def _newest_controls() -> ColumnElement[Any]:
+    """The controls of the seller's newest score (ix_risk_seller_scores_seller_scored)."""
+    seller: BindParameter[uuid.UUID] = bindparam("decision_seller")
+    return (select(SellerScore.controls).where(SellerScore.seller_organisation_id == seller)
+            .order_by(SellerScore.scored_at.desc()).limit(1).correlate(None).scalar_subquery())
 
 
 def _is_open(kind: str) -> ColumnElement[bool]:

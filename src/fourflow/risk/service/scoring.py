@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
 from fourflow.core.clock import get_clock
-from fourflow.risk.decision import GRADE_BANDS, WORST_GRADE, grade_for
+from fourflow.risk.decision import GRADE_BANDS, LIMIT_REDUCTION, REVIEW_CONTROLS, WORST_GRADE, grade_for
 from fourflow.risk.models import DOWNGRADE, RiskAlert, SellerScore
 from fourflow.risk.repository import scores as repository
 from fourflow.risk.service import features, models
@@ -18,7 +18,7 @@ from fourflow.risk.service import features, models
 GRADES = (*(grade for grade, _upper in GRADE_BANDS), WORST_GRADE)
 # Grades a seller may fall before controls apply; falling into the worst grade always does.
 DOWNGRADE_STEPS_FOR_CONTROLS = 2
-CONTROLS = ("limit_reduction", "manual_review", "drawdown_hold")
+CONTROLS = (LIMIT_REDUCTION, *REVIEW_CONTROLS)
 
 
 def rescore(session: Session, context: audit.AuditContext,

@@ -67,7 +67,8 @@ def facts_of(seller_organisation_id: uuid.UUID, row: Mapping[str, Any], now: dat
         history={"outstanding": "0", "on_time_repaid_loans": 0, "days_past_due": 0,
                  "has_stock": int(row["stock_on_hand"]) > 0, "anomaly_flagged": bool(row["anomaly_flagged"]),
                  "bank_account_age_days": _age_days(now, row["newest_payout_account_at"]),
-                 "new_device": figures.new_devices_7d > 0, "allowed_payees": []},
+                 "new_device": figures.new_devices_7d > 0, "allowed_payees": [],
+                 "controls": list(row["controls_in_force"] or [])},
         velocity=figures.to_dict())
 
 
