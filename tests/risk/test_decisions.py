@@ -22,6 +22,7 @@ from fourflow.risk.models import RiskAlert
 from fourflow.risk.service import decisions, graph, models, rule_sets, scoring, training
 from fourflow.risk.service.sellers import SellerUnknown
 from fourflow.risk.service.setup import world_defaulted_on
+from fourflow.tradedata.service import rates
 from fourflow.tradedata.simulation.loader import load_world
 from tests.helpers import count, organisation_id
 
@@ -112,6 +113,19 @@ def test_decisions_on_a_simulated_world(demo: Session, decided_on_a_fixed_day: F
         decisions.decide(demo, context, decisions.DecisionRequest(uuid.uuid4(), "receivables_financing",
                                                                   request.amount), requested_by_user_id=None)
     assert (count(demo, "risk_decisions"), count(demo, "audit_events")) == before
+
+    # A request in euros: the USD sales level is converted at the day's ECB reference rate.
+    in_euros = decisions.decide(demo, context, decisions.DecisionRequest(
+        ids[approved[0]], "receivables_financing", Money(Decimal("1000.00"), "EUR")),
+        requested_by_user_id=None)
+    rate = rates.reference_rate(demo, "USD", "EUR", date(2026, 11, 25))
+    assert in_euros.inputs["fx"] == {"base": "USD", "quote": "EUR", "rate": format(rate.rate, "f"),
+                                     "rate_date": rate.rate_date.isoformat(), "source": "ECB"}
+    sales_in_usd = Decimal(str(in_euros.inputs["features"]["monthly_sales_level"]))
+    assert in_euros.outputs["rule_inputs"]["policy"]["monthly_sales"] == format(
+        (sales_in_usd * rate.rate).quantize(Decimal("0.01")), "f")
+    assert in_euros.outputs["limit"]["cumulative_limit"]["currency"] == "EUR"
+    assert decisions.replay(demo, in_euros.id).identical
 
 
 def test_a_downgrade_triggers_controls_and_an_alert(demo: Session) -> None:

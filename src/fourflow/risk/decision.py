@@ -24,7 +24,8 @@ from fourflow.core.money import Money
 from fourflow.risk import fraud, limits, pricing, rules
 
 # v2: the anti-fraud assessment (F16) on the stored velocity figures.
-DECISION_VERSION = "decision@v3"  # v3: the controls of a downgrade (F13) apply to new decisions
+# v3: the controls of a downgrade (F13) apply, and sales are converted to the request's currency
+DECISION_VERSION = "decision@v3"
 # The controls a downgrade puts in force (risk.service.scoring.CONTROLS) and what they do here: the
 # limit is cut, and a person decides while manual review or a drawdown hold stands.
 LIMIT_REDUCTION = "limit_reduction"
@@ -189,7 +190,7 @@ def evaluate(inputs: Mapping[str, Any], engines: Engines) -> DecisionResult:
         reasons.append(Reason("score_" + str(reason["characteristic"]), str(reason["officer_message"]),
                               params, "officer"))
 
-    monthly_sales = Decimal(str(features.get("monthly_sales_level") or 0)).quantize(Decimal("0.01"))
+    monthly_sales = _sales_in_request_currency(features.get("monthly_sales_level"), inputs.get("fx"))
     policy_input = rules.PolicyInput(
         product=request["product"], grade=grade, history_months=_whole(features.get("history_months")),
         monthly_sales=monthly_sales, requested_amount=amount.amount,
@@ -249,6 +250,16 @@ def evaluate(inputs: Mapping[str, Any], engines: Engines) -> DecisionResult:
         reasons.append(Reason("approved", N_("Approved within your limit."), {}, "seller"))
     return DecisionResult(outcome, grade, scored.score, scored.probability_of_default, limit, price,
                           _plain(outputs), tuple(reasons))
+
+
+def _sales_in_request_currency(monthly_sales_level: float | None, fx: Mapping[str, str] | None) -> Decimal:
+    """The features' sales level is in USD (features@v1); a decision since decision@v3 carries the
+    USD→request-currency reference rate (``inputs["fx"]``) and converts it. Earlier decisions have
+    no rate and used the USD figure as it was, so they replay as decided."""
+    level = Decimal(str(monthly_sales_level or 0))
+    if fx is not None:
+        level *= Decimal(fx["rate"])
+    return level.quantize(Decimal("0.01"))
 
 
 def _assess_fraud(inputs: Mapping[str, Any]) -> fraud.FraudAssessment | None:

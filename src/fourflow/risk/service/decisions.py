@@ -26,6 +26,7 @@ from fourflow.risk import rules
 from fourflow.risk.models import RiskDecision
 from fourflow.risk.repository import decisions as repository
 from fourflow.risk.service import decision_inputs, models, rule_sets
+from fourflow.tradedata.service import rates
 
 # The financing products a decision is asked for, with their names (the lending domain's contracts
 # and the consoles use these).
@@ -79,7 +80,11 @@ def decide(session: Session, context: audit.AuditContext, request: DecisionReque
     read = decision_inputs.read(session, request.seller_organisation_id, now)
     facts, vector = read.facts, read.features
     hard_lines, policy, scorer = read.engines.hard_lines, read.engines.policy, read.engines.scorer
+    # The features are in USD; the limit and the policy's sales checks are in the request's currency.
+    fx = rates.reference_rate(session, "USD", request.amount.currency, now.date())
     inputs = {
+        "fx": {"base": fx.base, "quote": fx.quote, "rate": format(fx.rate, "f"),
+               "rate_date": fx.rate_date.isoformat(), "source": fx.source},
         "request": {"seller_organisation_id": str(request.seller_organisation_id), "product": request.product,
                     "amount": format(request.amount.amount, "f"), "currency": request.amount.currency,
                     "payee": request.payee, "disbursement_on": now.date().isoformat()},

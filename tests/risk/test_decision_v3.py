@@ -1,5 +1,7 @@
-"""The controls a downgrade puts in force (F13) act on new credit decisions: the limit is cut to
-half, and manual review or a drawdown hold sends the request to a risk officer."""
+"""Credit decisions since decision@v3: the controls a downgrade puts in force (F13) act on them —
+the limit is cut to half, and manual review or a drawdown hold sends the request to a risk officer
+— and a request in another currency than USD gets its limit from sales converted at the stored
+reference rate."""
 
 from __future__ import annotations
 
@@ -63,3 +65,15 @@ def test_decisions_stored_before_the_controls_replay_as_they_were_decided() -> N
     assert before.outcome == "approve"
     assert "controls" not in before.outputs
     assert before.outputs == _decided(None).outputs
+
+
+def test_a_request_in_euros_gets_its_limit_from_the_sales_converted_at_the_stored_rate() -> None:
+    inputs = _inputs(QUIET)
+    inputs["request"]["currency"] = "EUR"
+    inputs["fx"] = {"base": "USD", "quote": "EUR", "rate": "0.9", "rate_date": "2026-10-14", "source": "ECB"}
+    in_euros = decision.evaluate(inputs, ENGINES)
+    assert in_euros.limit is not None
+    # 20,000.00 USD x 0.9 = 18,000.00 EUR of monthly sales; x 1.5 x 150 % = 40,500 EUR.
+    assert (in_euros.limit.cumulative_limit, in_euros.limit.per_transaction_limit) == (
+        Money(Decimal("40500"), "EUR"), Money(Decimal("20250"), "EUR"))
+    assert in_euros.outputs["rule_inputs"]["policy"]["monthly_sales"] == "18000.00"
