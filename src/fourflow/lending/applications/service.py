@@ -347,6 +347,12 @@ def credit_limit(session: Session, seller_organisation_id: uuid.UUID) -> Money |
     return None if limit is None else Money(limit, decision.currency).quantized()
 
 
+def review_limit(decision: RiskDecision) -> Money | None:
+    """The most a risk officer may lend on the decision: one drawing's limit."""
+    limit = _decision_limit(decision)
+    return None if limit is None else Money(limit, decision.currency).quantized()
+
+
 def decision_of(session: Session, application: FinancingApplication) -> RiskDecision | None:
     """The credit decision a submitted application got (None for a draft)."""
     return None if application.decision_id is None else decisions.get(session, application.decision_id)

@@ -39,7 +39,7 @@ FIELD_LABELS = {"product": N_("Product"), "amount": N_("Amount"), "currency": N_
                 "tenor_days": N_("Term (days)"), "purpose": N_("Purpose"), "payee": N_("Paid to"),
                 "reason": N_("Reason"), "form": N_("Application")}
 STATUS_LABELS = {"draft": N_("Draft"), "in_review": N_("In review"), "offered": N_("Offer made"),
-                 "declined": N_("Declined"), "open": N_("Open"), "accepted": N_("Accepted"),
+                 "declined": N_("Declined"), "open": N_("Awaiting your answer"), "accepted": N_("Accepted"),
                  "expired": N_("Expired")}
 OVER_LIMIT = N_("{amount} is over your credit limit of {limit}: a risk officer will review the application "
                 "before any offer.")
@@ -293,6 +293,7 @@ def _queue_page(request: Request, session: Session, principal: Principal, *, pag
         decision = service.decision_of(session, application)
         reasons = [] if decision is None else _reason_texts(decision.reasons)
         rows.append({"application": application, "decision": decision, "reasons": reasons,
+                     "limit": None if decision is None else service.review_limit(decision),
                      "seller": names.get(application.seller_organisation_id, "—")})
     return render(request, "review_queue.html", {
         "queue": queue, "rows": rows, "notice": notice, "errors": errors or {}, "label": _label},
