@@ -214,7 +214,7 @@ def test_the_review_queue_approves_and_declines(client: TestClient, world: Sessi
     large, other = ids  # newest first: 40,000 then 50,000
     no_reason = client.post(f"/review-queue/{large}/approve", data={"csrf_token": csrf, "reason": " "})
     assert no_reason.status_code == 422
-    assert "Reason: Give the reason for the review decision." in no_reason.text
+    assert "Reason for the decision: Give the reason for the review decision." in no_reason.text
     over = client.post(f"/review-queue/{large}/approve",
                        data={"csrf_token": csrf, "reason": "Strong payouts", "amount": "14031.01"})
     assert "Amount: The amount is over the credit limit of 14031.00 USD." in over.text

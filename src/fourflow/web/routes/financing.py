@@ -37,7 +37,7 @@ PAGE_SIZE = 10
 FIELDS = ("product", "amount", "currency", "tenor_days", "purpose", "payee")
 FIELD_LABELS = {"product": N_("Product"), "amount": N_("Amount"), "currency": N_("Currency"),
                 "tenor_days": N_("Term (days)"), "purpose": N_("Purpose"), "payee": N_("Paid to"),
-                "reason": N_("Reason"), "form": N_("Application")}
+                "reason": N_("Reason for the decision"), "form": N_("Application")}
 STATUS_LABELS = {"draft": N_("Draft"), "in_review": N_("In review"), "offered": N_("Offer made"),
                  "declined": N_("Declined"), "open": N_("Awaiting your answer"), "accepted": N_("Accepted"),
                  "expired": N_("Expired")}
