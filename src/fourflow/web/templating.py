@@ -49,8 +49,13 @@ def navigation_for(principal: Principal | None, *, development: bool) -> list[Na
     if principal.can(Permission.READ_TRADE_DATA) and (
             principal.organisation_kind is OrganisationKind.SELLER or principal.sees_all_organisations()):
         items.append(NavigationItem(N_("Trade data"), "/trade-data", "trade-data"))
+    if principal.can(Permission.REQUEST_CREDIT_DECISION) and \
+            principal.organisation_kind is OrganisationKind.SELLER:
+        items.append(NavigationItem(N_("Financing"), "/financing", "financing"))
     if principal.can(Permission.READ_RISK):
         items.append(NavigationItem(N_("Risk"), "/risk", "risk"))
+    if principal.can(Permission.REVIEW_CREDIT_APPLICATIONS):
+        items.append(NavigationItem(N_("Review queue"), "/review-queue", "review-queue"))
     if principal.can(Permission.SEE_CHANNELS):
         items.append(NavigationItem(N_("Operations"), "/operations", "operations"))
     if principal.can(Permission.MANAGE_API_CLIENTS):

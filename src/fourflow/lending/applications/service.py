@@ -337,6 +337,27 @@ def list_offers(session: Session, seller_organisation_id: uuid.UUID | None,
     return repository.offers(session, seller_organisation_id, request)
 
 
+def credit_limit(session: Session, seller_organisation_id: uuid.UUID) -> Money | None:
+    """What one drawing may be by the seller's newest credit decision (None before the first): an
+    application over it is referred to a risk officer, so the form says so as the seller types."""
+    decision = decisions.latest_of_seller(session, seller_organisation_id)
+    if decision is None:
+        return None
+    limit = _decision_limit(decision)
+    return None if limit is None else Money(limit, decision.currency).quantized()
+
+
+def review_limit(decision: RiskDecision) -> Money | None:
+    """The most a risk officer may lend on the decision: one drawing's limit."""
+    limit = _decision_limit(decision)
+    return None if limit is None else Money(limit, decision.currency).quantized()
+
+
+def decision_of(session: Session, application: FinancingApplication) -> RiskDecision | None:
+    """The credit decision a submitted application got (None for a draft)."""
+    return None if application.decision_id is None else decisions.get(session, application.decision_id)
+
+
 # ---------------------------------------------------------------- helpers
 
 

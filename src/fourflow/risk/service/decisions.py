@@ -136,6 +136,12 @@ def get(session: Session, decision_id: uuid.UUID,
     return stored
 
 
+def latest_of_seller(session: Session, seller_organisation_id: uuid.UUID) -> RiskDecision | None:
+    """The seller's newest credit decision, if any."""
+    newest = repository.of_seller(session, seller_organisation_id, 1)
+    return newest[0] if newest else None
+
+
 # The stored probability's precision (RiskDecision.probability_of_default, NUMERIC(10, 6)): a replay
 # compares the recomputed probability with the stored one at the precision the column keeps.
 STORED_PROBABILITY = Decimal(1).scaleb(-6)

@@ -4,6 +4,7 @@ from fourflow.web.routes import (
     audit,
     contracts,
     developer,
+    financing,
     funds,
     home,
     invitations,
@@ -16,5 +17,5 @@ from fourflow.web.routes import (
 )
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           funds.router, trade_data.router, risk.router, operations.router, developer.router, audit.router,
-           mailbox.router, contracts.router]
+           funds.router, financing.router, trade_data.router, risk.router, operations.router,
+           developer.router, audit.router, mailbox.router, contracts.router]
