@@ -270,6 +270,10 @@ def _accrue(session: Session, context: audit.AuditContext, loan: Loan, through: 
     return posted
 
 
+def loan_of_offer_exists(session: Session, offer_id: uuid.UUID) -> bool:
+    return repository.loan_of_offer(session, offer_id) is not None
+
+
 def active_loan_ids(session: Session) -> list[uuid.UUID]:
     return repository.loan_ids_with_status(session, "active")
 
