@@ -23,6 +23,8 @@ from fourflow.lending.loans.errors import (
     PayoutAmountNotPositive,
     PayoutAmountTooPrecise,
     PayoutCurrencyMismatch,
+    PayoutReferenceReused,
+    SellerNotFound,
 )
 from tests.lending.loans.conftest import CONTEXT, NOW, OTHER_SELLER, accepted_offer, books, rows, seller_id
 
@@ -219,3 +221,44 @@ def test_accrue_all_accrues_every_active_loan(demo: Session, clock: FrozenClock)
     assert service.accrue_all(demo, CONTEXT, NOW.date()) == 2
     assert [books(demo, loan).interest for loan in (first, second)] == [D("3.29"), D("3.29")]
     assert service.accrue_all(demo, CONTEXT, NOW.date()) == 0
+
+
+def test_a_payout_reference_reused_with_another_amount_or_an_unknown_seller_is_refused(
+        demo: Session, clock: FrozenClock) -> None:
+    import uuid
+
+    seller = seller_id(demo, OTHER_SELLER)
+    service.apply_payout(demo, CONTEXT, seller, D("10.00"), "USD", "ONCE")
+    before = rows(demo)
+    with pytest.raises(PayoutReferenceReused):
+        service.apply_payout(demo, CONTEXT, seller, D("10.01"), "USD", "ONCE")
+    with pytest.raises(SellerNotFound):
+        service.apply_payout(demo, CONTEXT, uuid.uuid4(), D("10.00"), "USD", "ANY")
+    with pytest.raises(SellerNotFound):  # the funder is no seller
+        service.apply_payout(demo, CONTEXT, seller_id(demo, "harbour-capital"), D("10.00"), "USD", "ANY")
+    assert rows(demo) == before
+
+
+@pytest.mark.parametrize(("amount", "annual_rate", "tenor_days", "contract"), [
+    # 10,000.00 × 0.12 × 30 ÷ 365 = 98.630… → 98.63
+    ("10000.00", "0.12", 30, "98.63"),
+    # 7,345.67 × 0.0875 × 45 ÷ 365 = 79.2426… → 79.24
+    ("7345.67", "0.0875", 45, "79.24"),
+    # 123,456.78 × 0.1999 × 120 ÷ 365 = 8,113.6472… → 8,113.65
+    ("123456.78", "0.1999", 120, "8113.65"),
+])
+def test_daily_accrual_adds_up_to_the_contract_to_the_cent(demo: Session, clock: FrozenClock, amount: str,
+                                                           annual_rate: str, tenor_days: int,
+                                                           contract: str) -> None:
+    """Accrued in uneven runs (day 1, then 6 days, then the rest): the days add up to the bullet's
+    interest computed at once."""
+    offer = accepted_offer(demo, seller=seller_id(demo), amount=amount, annual_rate=annual_rate,
+                           tenor_days=tenor_days)
+    loan = service.book_loan(demo, CONTEXT, offer.id, f"contract-{amount}")
+    service.disburse(demo, CONTEXT, loan.id)
+    assert str(service.schedule(demo, loan).total_interest.amount) == contract
+    for days in (1, 7, tenor_days + 3):
+        clock.set(NOW + timedelta(days=days))
+        service.accrue_interest(demo, CONTEXT, loan.id, (NOW + timedelta(days=days - 1)).date())
+    assert books(demo, loan).interest == D(contract)
+    assert loan.interest_accrued_amount == D(contract)

@@ -59,3 +59,8 @@ class PayoutReferenceReused(Conflict):
 class PayoutCurrencyMismatch(ValidationFailed):
     code = "payout_currency_mismatch"
     message = N_("The payout is in {currency}, but the seller's loans are in {loan_currencies}.")
+
+
+class SellerNotFound(NotFound):
+    code = "seller_not_found"
+    message = N_("No such seller.")

@@ -44,6 +44,7 @@ from fourflow.lending.loans.errors import (
     PayoutCurrencyMismatch,
     PayoutReferenceMissing,
     PayoutReferenceReused,
+    SellerNotFound,
 )
 from fourflow.lending.loans.models import Loan, LoanInstalment, LoanRepayment, SellerPayout
 from fourflow.lending.products import CATALOGUE, RepaymentMethod
@@ -308,6 +309,9 @@ def apply_payout(session: Session, context: audit.AuditContext, seller_id: uuid.
     if amount != amount.quantize(Decimal(1).scaleb(-digits)):
         raise PayoutAmountTooPrecise(field="amount", amount=str(amount), currency=currency, digits=digits)
     payout_money = Money(amount, currency).quantized()
+    seller = identity.organisation_by_id(session, seller_id)
+    if seller is None or seller.kind != "seller":
+        raise SellerNotFound(field="seller_id")
     open_currencies = sorted({loan.currency
                               for loan in repository.active_loans_of_seller(session, seller_id)})
     if open_currencies and currency not in open_currencies:
