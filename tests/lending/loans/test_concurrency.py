@@ -112,3 +112,30 @@ def test_one_payout_delivered_by_many_threads_is_applied_once(
         assert (after.principal, after.wallet - wallet_before) == (Decimal("6000.00"), Decimal("0.00"))
         assert len(service.repayments(session, loan)) == 1
         assert ledger.check_invariants(session).hold
+
+
+def test_the_nightly_job_accrues_each_active_loan_once(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """One day of 10,000.00 at 12 %: 10,000 × 0.12 ÷ 365 = 3.287… = 3.29; run twice, posted once."""
+    from datetime import timedelta
+
+    from fourflow.core.clock import get_clock
+    from fourflow.lending.loans import tasks
+
+    database, _seller, _other = committed
+    with database.unit_of_work() as session:
+        toys = seller_id(session, "bright-toys")
+    loan_id = _booked(database, toys)
+    with database.unit_of_work() as session:
+        service.disburse(session, CONTEXT, loan_id)
+    clock = get_clock()
+    assert isinstance(clock, FrozenClock)
+    clock.set(NOW + timedelta(days=1))
+    try:
+        assert tasks.accrue_all(database, NOW.date()) >= 1
+        assert tasks.accrue_all(database, NOW.date()) == 0
+    finally:
+        clock.set(NOW)
+    assert _entries(database, f"lending:loan:{loan_id}:interest:%") == 1
+    with database.unit_of_work() as session:
+        assert books(session, service.get_loan(session, loan_id, None)).interest == Decimal("3.29")
