@@ -21,6 +21,7 @@ from tests.lending.loans.conftest import CONTEXT, books, rows
 
 D = Decimal
 LOANS = "/api/v1/lending/loans"
+PAYOUTS = "/api/v1/lending/payouts"
 
 
 @pytest.fixture
@@ -101,9 +102,22 @@ def test_the_full_loop(client: TestClient, world: Session, clock: FrozenClock) -
     clock.advance(timedelta(days=30))
     service.accrue_interest(world, CONTEXT, stored.id, clock.now().date() - timedelta(days=1))
     assert books(world, stored).interest == D("48.49")
-    applied = service.apply_payout(world, CONTEXT, stored.seller_organisation_id, D("25000.00"), "USD",
-                                   "AMZ-77")
-    assert applied.payout.released_amount == D("19951.51")
+    client.cookies.clear()
+    operations = {"X-CSRF-Token": sign_in(client, "operations@fourflow.demo")}
+    payout = {"seller_id": str(stored.seller_organisation_id), "amount": "25000.00", "currency": "USD",
+              "reference": "AMZ-77"}
+    applied = client.post(PAYOUTS, headers=operations, json=payout)
+    assert applied.status_code == 201, applied.text
+    body = applied.json()
+    assert (body["released"], [(r["interest"], r["principal"]) for r in body["repayments"]]) == (
+        "19951.51", [("48.49", "5000.00")])
+    repeated = client.post(PAYOUTS, headers=operations, json=payout)
+    assert (repeated.status_code, repeated.json()) == (200, applied.json())
+    too_precise = client.post(PAYOUTS, headers=operations,
+                              json={**payout, "amount": "1.001", "reference": "AMZ-78"})
+    assert (too_precise.status_code, too_precise.json()["error"]) == (422, "payout_amount_too_precise")
+    assert too_precise.json()["detail"] == {"field": "amount",
+                                            "message": "1.001 has more decimals than USD allows (2)."}
     end = books(world, stored)
     assert (end.principal, end.interest, end.fees, end.collections) == (D("0.00"),) * 4
     assert end.wallet - start.wallet == D("4975.00") + D("19951.51")
@@ -115,6 +129,8 @@ def test_the_full_loop(client: TestClient, world: Session, clock: FrozenClock) -
 
     client.cookies.clear()
     headers = signed_in(client, f"owner@{APPROVED_SELLER}.demo")
+    seller_payout = client.post(PAYOUTS, headers=headers, json={**payout, "reference": "AMZ-79"})
+    assert (seller_payout.status_code, seller_payout.json()["error"]) == (403, "permission_denied")
     closed = client.get(f"{LOANS}/{loan['id']}", headers=headers).json()
     assert (closed["status"], closed["balances"]["total"], closed["interest_accrued"]) == (
         "closed", "0.00", "48.49")

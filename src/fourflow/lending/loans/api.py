@@ -1,5 +1,5 @@
 """Loans API: book a loan on an accepted offer, read loans with their balances and schedule, disburse
-(platform operations), and the repayments made.
+(platform operations), the repayments made, and marketplace payouts applied to a seller's loans.
 
 Sellers book and read their own loans only (another seller's answer 404); platform staff read every
 seller's, and staff who may move money disburse."""
@@ -21,9 +21,18 @@ from fourflow.identity.roles import Permission
 from fourflow.lending.loans import service
 from fourflow.lending.loans.errors import IdempotencyKeyMissing
 from fourflow.lending.loans.models import Loan, LoanRepayment
-from fourflow.lending.loans.schemas import BalancesOut, InstalmentOut, LoanBookIn, LoanOut, RepaymentOut
+from fourflow.lending.loans.schemas import (
+    BalancesOut,
+    InstalmentOut,
+    LoanBookIn,
+    LoanOut,
+    PayoutIn,
+    PayoutOut,
+    RepaymentOut,
+)
 
-router = APIRouter(prefix="/api/v1/lending/loans", tags=["lending"])
+router = APIRouter(prefix="/api/v1/lending", tags=["lending"])
+LOANS = "/loans"
 Db = Annotated[Session, Depends(database_session, scope="function")]
 Borrower = Annotated[Principal, Depends(require(Permission.REQUEST_CREDIT_DECISION))]
 Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
@@ -42,7 +51,7 @@ def _scope(principal: Principal) -> uuid.UUID | None:
     return None if principal.is_platform_staff else principal.organisation_id
 
 
-@router.post("", response_model=LoanOut, status_code=201)
+@router.post(LOANS, response_model=LoanOut, status_code=201)
 def book_loan(session: Db, principal: Borrower, body: LoanBookIn, response: Response,
               idempotency_key: Annotated[str | None, Header(max_length=100)] = None) -> LoanOut:
     """Book a loan on the seller's accepted offer. The Idempotency-Key is required: a retry with it
@@ -58,7 +67,7 @@ def book_loan(session: Db, principal: Borrower, body: LoanBookIn, response: Resp
     return loan_out(session, loan)
 
 
-@router.get("", response_model=PageOut[LoanOut])
+@router.get(LOANS, response_model=PageOut[LoanOut])
 def list_loans(session: Db, principal: Reader, paging: Paging,
                status: str | None = Query(None, description="awaiting_disbursement, active or closed")
                ) -> PageOut[LoanOut]:
@@ -66,12 +75,12 @@ def list_loans(session: Db, principal: Reader, paging: Paging,
     return PageOut.of(page.map(lambda loan: loan_out(session, loan)))
 
 
-@router.get("/{loan_id}", response_model=LoanOut)
+@router.get(LOANS + "/{loan_id}", response_model=LoanOut)
 def get_loan(session: Db, principal: Reader, loan_id: uuid.UUID) -> LoanOut:
     return loan_out(session, service.get_loan(session, loan_id, _scope(principal)))
 
 
-@router.post("/{loan_id}/disburse", response_model=LoanOut)
+@router.post(LOANS + "/{loan_id}/disburse", response_model=LoanOut)
 def disburse(session: Db, principal: Treasurer, loan_id: uuid.UUID) -> LoanOut:
     """Pay the loan into the seller's wallet (the fee netted). A disbursed loan is returned unchanged."""
     loan = service.disburse(session, principal.audit_context(), loan_id,
@@ -79,10 +88,26 @@ def disburse(session: Db, principal: Treasurer, loan_id: uuid.UUID) -> LoanOut:
     return loan_out(session, loan)
 
 
-@router.get("/{loan_id}/repayments", response_model=list[RepaymentOut])
+@router.get(LOANS + "/{loan_id}/repayments", response_model=list[RepaymentOut])
 def repayments(session: Db, principal: Reader, loan_id: uuid.UUID) -> list[RepaymentOut]:
     loan = service.get_loan(session, loan_id, _scope(principal))
     return [repayment_out(session, repayment) for repayment in service.repayments(session, loan)]
+
+
+@router.post("/payouts", response_model=PayoutOut)
+def apply_payout(session: Db, principal: Treasurer, body: PayoutIn, response: Response) -> PayoutOut:
+    """A marketplace payout received for a seller (operations, or a connector): it repays the seller's
+    open loans first (fees, interest, principal), the rest reaches the wallet. A reference applied
+    before changes nothing (200); a new one answers 201."""
+    applied = service.apply_payout(session, principal.audit_context(), body.seller_id, body.amount,
+                                   body.currency.upper(), body.reference)
+    response.status_code = 201 if applied.created else 200
+    payout = applied.payout
+    return PayoutOut(id=payout.id, seller_id=payout.seller_organisation_id, reference=payout.reference,
+                     amount=_cents(payout.amount), currency=payout.currency, received_on=payout.received_on,
+                     released=_cents(payout.released_amount),
+                     repayments=[repayment_out(session, repayment)
+                                 for repayment in service.payout_repayments(session, payout)])
 
 
 def loan_out(session: Session, loan: Loan) -> LoanOut:

@@ -110,6 +110,11 @@ def repayments(session: Session, loan_id: uuid.UUID) -> list[LoanRepayment]:
                                 .order_by(LoanRepayment.paid_on, LoanRepayment.created_at)).scalars())
 
 
+def repayments_of_payout(session: Session, payout_id: uuid.UUID) -> list[LoanRepayment]:
+    return list(session.execute(select(LoanRepayment).where(LoanRepayment.payout_id == payout_id)
+                                .order_by(LoanRepayment.created_at, LoanRepayment.id)).scalars())
+
+
 def repaid_in_total(session: Session, loan_id: uuid.UUID) -> Decimal:
     """Σ fees + interest + principal of the loan's repayments."""
     repaid: Decimal = session.execute(select(func.coalesce(func.sum(

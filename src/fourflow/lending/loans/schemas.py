@@ -68,3 +68,21 @@ class RepaymentOut(BaseModel):
     interest: Decimal
     principal: Decimal
     total: Decimal
+
+
+class PayoutIn(BaseModel):
+    seller_id: uuid.UUID
+    amount: Decimal = Field(description="The payout received, in the currency's minor units at most")
+    currency: str = Field(min_length=3, max_length=3)
+    reference: str = Field(max_length=200, description="The marketplace's payout reference: applied once")
+
+
+class PayoutOut(BaseModel):
+    id: uuid.UUID
+    seller_id: uuid.UUID
+    reference: str
+    amount: Decimal
+    currency: str
+    received_on: date
+    released: Decimal = Field(description="What reached the seller's wallet after the loans took their share")
+    repayments: list[RepaymentOut]

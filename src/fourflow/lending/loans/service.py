@@ -443,6 +443,10 @@ def repayments(session: Session, loan: Loan) -> list[LoanRepayment]:
     return repository.repayments(session, loan.id)
 
 
+def payout_repayments(session: Session, payout: SellerPayout) -> list[LoanRepayment]:
+    return repository.repayments_of_payout(session, payout.id)
+
+
 def payout_of(session: Session, repayment: LoanRepayment) -> SellerPayout:
     found = repository.payout(session, repayment.payout_id)
     assert found is not None  # a foreign key
