@@ -61,6 +61,30 @@ def _together(target: Callable[[int], object]) -> tuple[list[object], list[BaseE
     return results, failures
 
 
+def test_one_offer_booked_from_many_threads_is_one_loan(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """The same key: every thread gets the one loan. Other keys: refused, still one loan."""
+    database, seller, _other = committed
+    with database.unit_of_work() as session:
+        offer_id = accepted_offer(session, seller=seller).id
+        second_offer_id = accepted_offer(session, seller=seller).id
+
+    def book(offer: uuid.UUID, key: str) -> uuid.UUID:
+        with database.unit_of_work() as session:
+            return service.book_loan(session, CONTEXT, offer, key).id
+
+    results, failures = _together(lambda _index: book(offer_id, "same-key"))
+    assert failures == []
+    assert len(set(results)) == 1
+    results, failures = _together(lambda index: book(second_offer_id, f"key-{index}"))
+    assert len(results) == 1
+    assert [type(failure).__name__ for failure in failures] == ["LoanAlreadyBooked"] * (THREADS - 1)
+    with database.unit_of_work() as session:
+        booked = session.execute(text("SELECT count(*) FROM lending_loans WHERE offer_id IN (:a, :b)"),
+                                 {"a": offer_id, "b": second_offer_id}).scalar_one()
+    assert booked == 2
+
+
 def _entries(database: Database, pattern: str) -> int:
     with database.unit_of_work() as session:
         found = session.execute(text("SELECT count(*) FROM ledger_entries WHERE idempotency_key LIKE :k"),

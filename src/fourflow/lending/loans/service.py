@@ -78,8 +78,7 @@ class LoanBalances:
         return self.principal + self.interest + self.fees
 
     def is_zero(self) -> bool:
-        return self.total.is_zero() and not any(
-            amount.is_negative() for amount in (self.principal, self.interest, self.fees))
+        return all(amount.is_zero() for amount in (self.principal, self.interest, self.fees))
 
 
 @dataclass(frozen=True, slots=True)
