@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from fourflow.audit import service as audit
 from fourflow.core.clock import FrozenClock, set_clock
 from fourflow.core.database import Database, make_engine
 from fourflow.demo_data import load_demo_data
@@ -136,6 +137,7 @@ def test_one_payout_delivered_by_many_threads_is_applied_once(
         assert (after.principal, after.wallet - wallet_before) == (Decimal("6000.00"), Decimal("0.00"))
         assert len(service.repayments(session, loan)) == 1
         assert ledger.check_invariants(session).hold
+        assert audit.verify_chain(session).intact
 
 
 def test_the_nightly_job_accrues_each_active_loan_once(
