@@ -9,6 +9,7 @@ def import_all_models() -> None:
     import fourflow.ledger.models
     import fourflow.lending.applications.models
     import fourflow.lending.contracts.models
+    import fourflow.lending.loans.models
     import fourflow.notifications.models
     import fourflow.risk.models
     import fourflow.tradedata.models  # noqa: F401

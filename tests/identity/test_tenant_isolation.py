@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
+from fourflow.lending.loans.models import Loan
 from fourflow.risk.models import RiskDecision
 from fourflow.tradedata.service import figures
 from tests.helpers import count, sign_in
@@ -38,6 +39,8 @@ OBJECTS_OF_SELLER_B = {
                       "ON o.id = a.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "offer_id": "SELECT f.id FROM lending_offers f JOIN organisations o "
                 "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "loan_id": "SELECT l.id FROM lending_loans l JOIN organisations o "
+               "ON o.id = l.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Rule sets and credit models are the platform's (their routes are platform-only).
     "name": "SELECT 'hard_lines'",
     "version": "SELECT 1",
@@ -55,7 +58,7 @@ SHOPIFY_CHARGE = json.dumps({"transactions": [{
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
                  "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/", "/api/v1/risk/models/",
                  "/api/v1/lending/review-queue/")
-PLATFORM_ONLY_ACTIONS = ("/replay",)
+PLATFORM_ONLY_ACTIONS = ("/replay", "/disburse")
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
     "/invitations": {"email": "x@example.com", "role": "seller_finance"},
@@ -68,7 +71,8 @@ VALID_BODIES = {
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
                   "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks",
-                  "lending_applications", "lending_offers")
+                  "lending_applications", "lending_offers", "lending_loans", "lending_payouts",
+                  "lending_loan_repayments")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -187,7 +191,7 @@ def _a_decision_of(session: Session, seller: uuid.UUID) -> uuid.UUID:
 
 
 def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: uuid.UUID) -> None:
-    """Seller B's submitted application and the open offer made on it."""
+    """Seller B's submitted application, the offer made on it and a loan booked on it."""
     now = datetime.now(UTC)
     application = FinancingApplication(
         id=uuid.uuid4(), seller_organisation_id=seller, products_version="products@v1",
@@ -201,4 +205,17 @@ def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: 
         currency="USD", tenor_days=90, annual_rate=Decimal("0.12"), annual_percentage_rate=Decimal("0.13"),
         origination_fee=Decimal("0.50"), repayment_method="payout_sweep", schedule={}, status="open",
         expires_at=now + timedelta(days=7), created_at=now))
+    session.flush()
+    offer_id = session.execute(text("SELECT id FROM lending_offers WHERE application_id = :a"),
+                               {"a": application.id}).scalar_one()
+    funder = session.execute(text("SELECT id FROM organisations WHERE slug = 'harbour-capital'")).scalar_one()
+    session.add(Loan(
+        id=uuid.uuid4(), offer_id=offer_id, seller_organisation_id=seller, funder_organisation_id=funder,
+        products_version="products@v1", product="receivables_financing", principal_amount=Decimal("100"),
+        currency="USD", annual_rate=Decimal("0.12"), day_count_convention="ACT/365F",
+        origination_fee_amount=Decimal("0.50"), tenor_days=90, repayment_method="payout_sweep",
+        repayment_period_days=30, remittance_rate=Decimal("0.25"), status="awaiting_disbursement",
+        booking_key="tenant-loan", start_on=now.date(), maturity_on=now.date() + timedelta(days=90),
+        interest_accrued_until=None, accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0),
+        booked_at=now, updated_at=now))
     session.flush()

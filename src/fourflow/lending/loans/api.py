@@ -1,0 +1,146 @@
+"""Loans API: book a loan on an accepted offer, read loans with their balances and schedule, disburse
+(platform operations), the repayments made, and marketplace payouts applied to a seller's loans.
+
+Sellers book and read their own loans only (another seller's answer 404); platform staff read every
+seller's, and staff who may move money disburse."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from sqlalchemy.orm import Session
+
+from fourflow.core.http import database_session
+from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.identity.dependencies import require
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import Permission
+from fourflow.lending.loans import service
+from fourflow.lending.loans.errors import IdempotencyKeyMissing
+from fourflow.lending.loans.models import Loan, LoanRepayment
+from fourflow.lending.loans.schemas import (
+    BalancesOut,
+    InstalmentOut,
+    LoanBookIn,
+    LoanOut,
+    PayoutIn,
+    PayoutOut,
+    RepaymentOut,
+)
+
+router = APIRouter(prefix="/api/v1/lending", tags=["lending"])
+LOANS = "/loans"
+Db = Annotated[Session, Depends(database_session, scope="function")]
+Borrower = Annotated[Principal, Depends(require(Permission.REQUEST_CREDIT_DECISION))]
+Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
+Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
+
+
+def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
+    return PageRequest(page=page, page_size=page_size)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def _scope(principal: Principal) -> uuid.UUID | None:
+    """None for platform staff (every seller's loans); a seller sees its own."""
+    return None if principal.is_platform_staff else principal.organisation_id
+
+
+@router.post(LOANS, response_model=LoanOut, status_code=201)
+def book_loan(session: Db, principal: Borrower, body: LoanBookIn, response: Response,
+              idempotency_key: Annotated[str | None, Header(max_length=100)] = None) -> LoanOut:
+    """Book a loan on the seller's accepted offer. The Idempotency-Key is required: a retry with it
+    gets the same loan (200), another key on a booked offer is refused."""
+    if not idempotency_key:
+        raise IdempotencyKeyMissing(field="Idempotency-Key")
+    before = service.loan_of_offer_exists(session, body.offer_id)
+    loan = service.book_loan(session, principal.audit_context(), body.offer_id, idempotency_key,
+                             seller_organisation_id=principal.organisation_id,
+                             booked_by_user_id=principal.user_id)
+    if before:
+        response.status_code = 200
+    return loan_out(session, loan)
+
+
+@router.get(LOANS, response_model=PageOut[LoanOut])
+def list_loans(session: Db, principal: Reader, paging: Paging,
+               status: str | None = Query(None, description="awaiting_disbursement, active or closed")
+               ) -> PageOut[LoanOut]:
+    page = service.list_loans(session, _scope(principal), status, paging)
+    return PageOut.of(page.map(lambda loan: loan_out(session, loan)))
+
+
+@router.get(LOANS + "/{loan_id}", response_model=LoanOut)
+def get_loan(session: Db, principal: Reader, loan_id: uuid.UUID) -> LoanOut:
+    return loan_out(session, service.get_loan(session, loan_id, _scope(principal)))
+
+
+@router.post(LOANS + "/{loan_id}/disburse", response_model=LoanOut)
+def disburse(session: Db, principal: Treasurer, loan_id: uuid.UUID) -> LoanOut:
+    """Pay the loan into the seller's wallet (the fee netted). A disbursed loan is returned unchanged."""
+    loan = service.disburse(session, principal.audit_context(), loan_id,
+                            disbursed_by_user_id=principal.user_id)
+    return loan_out(session, loan)
+
+
+@router.get(LOANS + "/{loan_id}/repayments", response_model=list[RepaymentOut])
+def repayments(session: Db, principal: Reader, loan_id: uuid.UUID) -> list[RepaymentOut]:
+    loan = service.get_loan(session, loan_id, _scope(principal))
+    return [repayment_out(session, repayment) for repayment in service.repayments(session, loan)]
+
+
+@router.post("/payouts", response_model=PayoutOut)
+def apply_payout(session: Db, principal: Treasurer, body: PayoutIn, response: Response) -> PayoutOut:
+    """A marketplace payout received for a seller (operations, or a connector): it repays the seller's
+    open loans first (fees, interest, principal), the rest reaches the wallet. A reference applied
+    before changes nothing (200); a new one answers 201."""
+    applied = service.apply_payout(session, principal.audit_context(), body.seller_id, body.amount,
+                                   body.currency.upper(), body.reference)
+    response.status_code = 201 if applied.created else 200
+    payout = applied.payout
+    return PayoutOut(id=payout.id, seller_id=payout.seller_organisation_id, reference=payout.reference,
+                     amount=_cents(payout.amount), currency=payout.currency, received_on=payout.received_on,
+                     released=_cents(payout.released_amount),
+                     repayments=[repayment_out(session, repayment)
+                                 for repayment in service.payout_repayments(session, payout)])
+
+
+def loan_out(session: Session, loan: Loan) -> LoanOut:
+    balances = service.balances(session, loan)
+    schedule = service.schedule(session, loan)
+    return LoanOut(
+        id=loan.id, offer_id=loan.offer_id, seller_id=loan.seller_organisation_id,
+        funder_id=loan.funder_organisation_id, products_version=loan.products_version, product=loan.product,
+        status=loan.status, principal=_cents(loan.principal_amount), currency=loan.currency,
+        annual_rate=loan.annual_rate, day_count_convention=loan.day_count_convention,
+        origination_fee=_cents(loan.origination_fee_amount),
+        disbursed_amount=_cents(loan.principal_amount - loan.origination_fee_amount),
+        tenor_days=loan.tenor_days,
+        repayment_method=loan.repayment_method, remittance_rate=loan.remittance_rate, start_on=loan.start_on,
+        maturity_on=loan.maturity_on, interest_accrued_until=loan.interest_accrued_until,
+        interest_accrued=_cents(loan.interest_accrued_amount),
+        balances=BalancesOut(principal=balances.principal.amount, interest=balances.interest.amount,
+                             fees=balances.fees.amount, total=balances.total.amount),
+        schedule=[InstalmentOut(number=instalment.number, due_on=instalment.due_on,
+                                principal=instalment.principal.amount, interest=instalment.interest.amount,
+                                fees=instalment.fees.amount, total=instalment.total.amount)
+                  for instalment in schedule.instalments],
+        booked_at=loan.booked_at, disbursed_at=loan.disbursed_at, closed_at=loan.closed_at)
+
+
+def repayment_out(session: Session, repayment: LoanRepayment) -> RepaymentOut:
+    return RepaymentOut(
+        id=repayment.id, payout_id=repayment.payout_id,
+        payout_reference=service.payout_of(session, repayment).reference, paid_on=repayment.paid_on,
+        currency=repayment.currency, fees=_cents(repayment.fees_amount),
+        interest=_cents(repayment.interest_amount), principal=_cents(repayment.principal_amount),
+        total=_cents(repayment.fees_amount + repayment.interest_amount + repayment.principal_amount))
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"))

@@ -1,0 +1,119 @@
+"""Loans, their planned instalments, the payouts applied to sellers' loans and the repayments they
+made.
+
+A loan is booked from an accepted offer (``awaiting_disbursement``), becomes ``active`` when it is
+disbursed and ``closed`` when its principal, interest and fees are all repaid. Its money lives in the
+ledger (``loan:principal``, ``loan:interest``, ``loan:fees``, one account of each per loan, subject the
+loan's id); the row keeps the terms and the accrual state: interest accrues exactly as the numerator
+Σ balance × rate × days (``lending.schedules.AccruedInterest``) and what of it was posted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fourflow.core.models import Base, UUIDPrimaryKey
+
+LOAN_STATUSES = ("awaiting_disbursement", "active", "closed")
+
+
+class Loan(UUIDPrimaryKey, Base):
+    __tablename__ = "lending_loans"
+    __table_args__ = (
+        UniqueConstraint("offer_id"),
+        CheckConstraint("status IN ('awaiting_disbursement', 'active', 'closed')", name="status"),
+        CheckConstraint("principal_amount > 0", name="principal_positive"),
+        CheckConstraint("origination_fee_amount >= 0 AND origination_fee_amount < principal_amount",
+                        name="fee_below_principal"),
+        Index("ix_lending_loans_seller_booked", "seller_organisation_id", "booked_at"),
+        Index("ix_lending_loans_status", "status"),
+    )
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_offers.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    # Whose capital is lent (funder:available → funder:deployed).
+    funder_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    products_version: Mapped[str] = mapped_column(String(32))
+    product: Mapped[str] = mapped_column(String(32))
+    principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    annual_rate: Mapped[Decimal] = mapped_column(Numeric(10, 6))
+    day_count_convention: Mapped[str] = mapped_column(String(16))
+    origination_fee_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    tenor_days: Mapped[int]
+    repayment_method: Mapped[str] = mapped_column(String(24))
+    repayment_period_days: Mapped[int | None]
+    remittance_rate: Mapped[Decimal | None] = mapped_column(Numeric(10, 6))
+    status: Mapped[str] = mapped_column(String(24))
+    # The Idempotency-Key of the booking: a retry with it gets this loan back.
+    booking_key: Mapped[str] = mapped_column(String(100))
+    start_on: Mapped[date]  # interest runs from here (the disbursement day once disbursed)
+    maturity_on: Mapped[date]
+    # Interest of every day before this one has been accrued (None until disbursed).
+    interest_accrued_until: Mapped[date | None]
+    # Σ principal balance × annual rate × day-count days: the exact interest is this ÷ the year's days.
+    accrual_numerator: Mapped[Decimal] = mapped_column(Numeric(40, 14))
+    interest_accrued_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))  # posted so far
+    booked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    disbursed_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    booked_at: Mapped[datetime]
+    disbursed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class LoanInstalment(UUIDPrimaryKey, Base):
+    """The planned schedule (``lending.schedules``), from the start day."""
+
+    __tablename__ = "lending_loan_instalments"
+    __table_args__ = (UniqueConstraint("loan_id", "number"),)
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    number: Mapped[int]
+    due_on: Mapped[date]
+    principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    interest_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    fees_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+
+
+class SellerPayout(UUIDPrimaryKey, Base):
+    """A marketplace payout received for a seller, applied once per (seller, reference)."""
+
+    __tablename__ = "lending_payouts"
+    __table_args__ = (
+        UniqueConstraint("seller_organisation_id", "reference"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    reference: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date]
+    released_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))  # what reached the wallet
+    created_at: Mapped[datetime]
+
+
+class LoanRepayment(UUIDPrimaryKey, Base):
+    """What one payout repaid of one loan."""
+
+    __tablename__ = "lending_loan_repayments"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "payout_id"),
+        Index("ix_lending_loan_repayments_seller", "seller_organisation_id"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    payout_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_payouts.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    paid_on: Mapped[date]
+    currency: Mapped[str] = mapped_column(String(3))
+    fees_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    interest_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    created_at: Mapped[datetime]

@@ -1,0 +1,123 @@
+"""Every query on loans, instalments, payouts and repayments. ``seller_organisation_id`` limits a query
+to one seller's rows (None: every seller's, for platform staff) in the one base statement of each
+kind of row."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fourflow.core.pagination import Page, PageRequest, fetch_page
+from fourflow.lending.loans.models import Loan, LoanInstalment, LoanRepayment, SellerPayout
+
+
+def _loans(seller_organisation_id: uuid.UUID | None) -> Select[Loan]:
+    statement = select(Loan)
+    if seller_organisation_id is not None:
+        statement = statement.where(Loan.seller_organisation_id == seller_organisation_id)
+    return statement
+
+
+def add(session: Session, row: Loan | LoanInstalment | LoanRepayment) -> None:
+    session.add(row)
+    session.flush()
+
+
+def lock_offer(session: Session, offer_id: uuid.UUID) -> None:
+    """Bookings of one offer queue here until the transaction ends (the offer row belongs to
+    applications; a transaction-scoped advisory lock on its id serialises without touching it)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"lending:loan:offer:{offer_id}"})
+
+
+def loan(session: Session, loan_id: uuid.UUID, seller_organisation_id: uuid.UUID | None, *,
+         for_update: bool = False) -> Loan | None:
+    statement = _loans(seller_organisation_id).where(Loan.id == loan_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.execute(statement).scalar_one_or_none()
+
+
+def loan_of_offer(session: Session, offer_id: uuid.UUID) -> Loan | None:
+    return session.execute(select(Loan).where(Loan.offer_id == offer_id)).scalar_one_or_none()
+
+
+def loans(session: Session, seller_organisation_id: uuid.UUID | None, status: str | None,
+          request: PageRequest) -> Page[Loan]:
+    statement = _loans(seller_organisation_id)
+    if status is not None:
+        statement = statement.where(Loan.status == status)
+    return fetch_page(session, statement, (Loan.booked_at.desc(), Loan.id), request)
+
+
+def loan_ids_with_status(session: Session, status: str) -> list[uuid.UUID]:
+    return list(session.execute(select(Loan.id).where(Loan.status == status).order_by(Loan.id)).scalars())
+
+
+def active_loans_of_seller(session: Session, seller_organisation_id: uuid.UUID, *,
+                           for_update: bool = False) -> list[Loan]:
+    """Oldest disbursement first (the order a payout repays them in), locked with ``for_update``."""
+    statement = (select(Loan).where(Loan.seller_organisation_id == seller_organisation_id,
+                                    Loan.status == "active")
+                 .order_by(Loan.disbursed_at, Loan.id))
+    if for_update:
+        statement = statement.with_for_update()
+    return list(session.execute(statement).scalars())
+
+
+def instalments(session: Session, loan_id: uuid.UUID) -> list[LoanInstalment]:
+    return list(session.execute(select(LoanInstalment).where(LoanInstalment.loan_id == loan_id)
+                                .order_by(LoanInstalment.number)).scalars())
+
+
+def replace_instalments(session: Session, loan_id: uuid.UUID, rows: Sequence[LoanInstalment]) -> None:
+    """The plan only (no money): replanned when a loan is disbursed on another day than booked."""
+    for row in instalments(session, loan_id):
+        session.delete(row)
+    session.flush()
+    session.add_all(rows)
+    session.flush()
+
+
+def insert_payout_if_new(session: Session, values: dict[str, object]) -> uuid.UUID | None:
+    """The new payout's id, or None when the (seller, reference) was applied before. A concurrent
+    insert of the same reference waits here until the first one commits or rolls back."""
+    statement = (insert(SellerPayout).values(**values)
+                 .on_conflict_do_nothing(index_elements=["seller_organisation_id", "reference"])
+                 .returning(SellerPayout.id))
+    found: uuid.UUID | None = session.execute(statement).scalar_one_or_none()
+    return found
+
+
+def payout(session: Session, payout_id: uuid.UUID) -> SellerPayout | None:
+    return session.get(SellerPayout, payout_id)
+
+
+def payout_by_reference(session: Session, seller_organisation_id: uuid.UUID,
+                        reference: str) -> SellerPayout | None:
+    return session.execute(select(SellerPayout).where(
+        SellerPayout.seller_organisation_id == seller_organisation_id,
+        SellerPayout.reference == reference)).scalar_one_or_none()
+
+
+def repayments(session: Session, loan_id: uuid.UUID) -> list[LoanRepayment]:
+    return list(session.execute(select(LoanRepayment).where(LoanRepayment.loan_id == loan_id)
+                                .order_by(LoanRepayment.paid_on, LoanRepayment.created_at)).scalars())
+
+
+def repayments_of_payout(session: Session, payout_id: uuid.UUID) -> list[LoanRepayment]:
+    return list(session.execute(select(LoanRepayment).where(LoanRepayment.payout_id == payout_id)
+                                .order_by(LoanRepayment.created_at, LoanRepayment.id)).scalars())
+
+
+def repaid_in_total(session: Session, loan_id: uuid.UUID) -> Decimal:
+    """Σ fees + interest + principal of the loan's repayments."""
+    repaid: Decimal = session.execute(select(func.coalesce(func.sum(
+        LoanRepayment.fees_amount + LoanRepayment.interest_amount + LoanRepayment.principal_amount), 0))
+        .where(LoanRepayment.loan_id == loan_id)).scalar_one()
+    return Decimal(repaid)

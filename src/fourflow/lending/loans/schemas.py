@@ -1,0 +1,88 @@
+"""Loan API shapes. Amounts travel as decimal strings with the loan's minor units."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+
+class LoanBookIn(BaseModel):
+    offer_id: uuid.UUID = Field(description="An offer the seller has accepted")
+
+
+class BalancesOut(BaseModel):
+    principal: Decimal = Field(description="Principal still owed")
+    interest: Decimal = Field(description="Interest accrued and unpaid")
+    fees: Decimal = Field(description="Fees charged and unpaid")
+    total: Decimal
+
+
+class InstalmentOut(BaseModel):
+    number: int
+    due_on: date
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+    total: Decimal
+
+
+class LoanOut(BaseModel):
+    id: uuid.UUID
+    offer_id: uuid.UUID
+    seller_id: uuid.UUID
+    funder_id: uuid.UUID
+    products_version: str
+    product: str
+    status: str = Field(description="awaiting_disbursement, active or closed")
+    principal: Decimal
+    currency: str
+    annual_rate: Decimal
+    day_count_convention: str
+    origination_fee: Decimal
+    disbursed_amount: Decimal = Field(description="Principal less the origination fee, paid to the wallet")
+    tenor_days: int
+    repayment_method: str
+    remittance_rate: Decimal | None
+    start_on: date
+    maturity_on: date
+    interest_accrued_until: date | None = Field(
+        description="Interest of every day before this one is accrued")
+    interest_accrued: Decimal = Field(description="All interest accrued over the loan's life")
+    balances: BalancesOut
+    schedule: list[InstalmentOut]
+    booked_at: datetime
+    disbursed_at: datetime | None
+    closed_at: datetime | None
+
+
+class RepaymentOut(BaseModel):
+    id: uuid.UUID
+    payout_id: uuid.UUID
+    payout_reference: str
+    paid_on: date
+    currency: str
+    fees: Decimal
+    interest: Decimal
+    principal: Decimal
+    total: Decimal
+
+
+class PayoutIn(BaseModel):
+    seller_id: uuid.UUID
+    amount: Decimal = Field(description="The payout received, in the currency's minor units at most")
+    currency: str = Field(min_length=3, max_length=3)
+    reference: str = Field(max_length=200, description="The marketplace's payout reference: applied once")
+
+
+class PayoutOut(BaseModel):
+    id: uuid.UUID
+    seller_id: uuid.UUID
+    reference: str
+    amount: Decimal
+    currency: str
+    received_on: date
+    released: Decimal = Field(description="What reached the seller's wallet after the loans took their share")
+    repayments: list[RepaymentOut]

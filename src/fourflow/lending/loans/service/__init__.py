@@ -1,0 +1,42 @@
+"""Loans and their money (F21, F24): booking from an accepted offer, disbursement into the seller's
+wallet (``loans``), daily interest accrual (``accrual``) and repayment from marketplace payouts
+(``payouts``). Every money movement is one balanced ledger entry with an idempotency key derived from
+the loan (or the payout), posted in the same transaction as the change that causes it, and every
+change is audited there too.
+
+Accounts (MONEY-FLOWS.md): per loan ``loan:principal``, ``loan:interest``, ``loan:fees`` (owned by the
+seller, subject the loan's id); the seller's ``seller:wallet`` and ``seller:collections``; the funder's
+``funder:available`` and ``funder:deployed``; the platform's ``platform:income:fees``,
+``platform:income:interest`` and the ``platform:bank`` account payouts arrive at.
+
+Locking: a booking takes an advisory lock on the offer; disbursement, accrual and payouts lock the
+loan rows (``FOR UPDATE``); a payout first inserts its (seller, reference) row, so concurrent
+deliveries of one payout queue on that unique key and all but the first find it applied.
+"""
+
+from fourflow.lending.loans.service.accrual import accrue_all, accrue_interest, active_loan_ids
+from fourflow.lending.loans.service.common import (
+    DEFAULT_COLLECTION_CHANNEL,
+    DEFAULT_FUNDER,
+    LoanAccounts,
+    LoanBalances,
+    accounts,
+)
+from fourflow.lending.loans.service.loans import (
+    balances,
+    book_loan,
+    disburse,
+    get_loan,
+    list_loans,
+    loan_of_offer_exists,
+    repayments,
+    schedule,
+)
+from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, payout_of, payout_repayments
+
+__all__ = [
+    "DEFAULT_COLLECTION_CHANNEL", "DEFAULT_FUNDER", "LoanAccounts", "LoanBalances", "PayoutApplied",
+    "accounts", "accrue_all", "accrue_interest", "active_loan_ids", "apply_payout", "balances",
+    "book_loan", "disburse", "get_loan", "list_loans", "loan_of_offer_exists", "payout_of",
+    "payout_repayments", "repayments", "schedule",
+]

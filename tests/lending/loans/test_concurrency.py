@@ -1,0 +1,167 @@
+"""Concurrent disbursements of one loan and concurrent deliveries of one payout, on a committed
+database (not the rolled-back test transaction): each posts exactly once."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from fourflow.audit import service as audit
+from fourflow.core.clock import FrozenClock, set_clock
+from fourflow.core.database import Database, make_engine
+from fourflow.demo_data import load_demo_data
+from fourflow.ledger import service as ledger
+from fourflow.lending.loans import service
+from tests.conftest import _worker_suffix, fresh_database
+from tests.lending.loans.conftest import CONTEXT, NOW, OTHER_SELLER, accepted_offer, books, seller_id
+
+THREADS = 6
+
+
+@pytest.fixture(scope="module")
+def committed() -> Iterator[tuple[Database, uuid.UUID, uuid.UUID]]:
+    previous = set_clock(FrozenClock(NOW))
+    url = fresh_database(f"fourflow_loans_concurrency_{_worker_suffix()}")
+    database = Database(make_engine(url, pool_size=THREADS + 2, max_overflow=0))
+    with database.unit_of_work() as session:
+        load_demo_data(session, with_operations=False)
+        seller, other = seller_id(session), seller_id(session, OTHER_SELLER)
+    yield database, seller, other
+    database.engine.dispose()
+    set_clock(previous)
+
+
+def _booked(database: Database, seller: uuid.UUID) -> uuid.UUID:
+    with database.unit_of_work() as session:
+        offer = accepted_offer(session, seller=seller)
+        return service.book_loan(session, CONTEXT, offer.id, f"book-{offer.id}").id
+
+
+def _together(target: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
+    barrier = threading.Barrier(THREADS)
+    results: list[object] = []
+    failures: list[BaseException] = []
+
+    def runner(index: int) -> None:
+        barrier.wait()
+        try:
+            results.append(target(index))
+        except BaseException as error:  # noqa: BLE001 - collected and asserted on
+            failures.append(error)
+
+    threads = [threading.Thread(target=runner, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, failures
+
+
+def test_one_offer_booked_from_many_threads_is_one_loan(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """The same key: every thread gets the one loan. Other keys: refused, still one loan."""
+    database, seller, _other = committed
+    with database.unit_of_work() as session:
+        offer_id = accepted_offer(session, seller=seller).id
+        second_offer_id = accepted_offer(session, seller=seller).id
+
+    def book(offer: uuid.UUID, key: str) -> uuid.UUID:
+        with database.unit_of_work() as session:
+            return service.book_loan(session, CONTEXT, offer, key).id
+
+    results, failures = _together(lambda _index: book(offer_id, "same-key"))
+    assert failures == []
+    assert len(set(results)) == 1
+    results, failures = _together(lambda index: book(second_offer_id, f"key-{index}"))
+    assert len(results) == 1
+    assert [type(failure).__name__ for failure in failures] == ["LoanAlreadyBooked"] * (THREADS - 1)
+    with database.unit_of_work() as session:
+        booked = session.execute(text("SELECT count(*) FROM lending_loans WHERE offer_id IN (:a, :b)"),
+                                 {"a": offer_id, "b": second_offer_id}).scalar_one()
+    assert booked == 2
+
+
+def _entries(database: Database, pattern: str) -> int:
+    with database.unit_of_work() as session:
+        found = session.execute(text("SELECT count(*) FROM ledger_entries WHERE idempotency_key LIKE :k"),
+                                {"k": pattern}).scalar_one()
+        return int(found)
+
+
+def test_a_loan_disbursed_from_many_threads_is_disbursed_once(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    database, seller, _other = committed
+    loan_id = _booked(database, seller)
+
+    def disburse(_index: int) -> str:
+        with database.unit_of_work() as session:
+            return service.disburse(session, CONTEXT, loan_id).status
+
+    results, failures = _together(disburse)
+    assert failures == []
+    assert results == ["active"] * THREADS
+    assert _entries(database, f"lending:loan:{loan_id}:disbursement") == 1
+    with database.unit_of_work() as session:
+        loan = service.get_loan(session, loan_id, None)
+        assert books(session, loan).principal == Decimal("10000.00")
+        assert ledger.check_invariants(session).hold
+
+
+def test_one_payout_delivered_by_many_threads_is_applied_once(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """A loan of 10,000.00 disbursed today owes 10,000.00 (no day's interest yet): a payout of 4,000.00
+    repays 4,000.00 of principal, once. (Another seller than the test above, whose loan is open.)"""
+    database, _seller, seller = committed
+    loan_id = _booked(database, seller)
+    with database.unit_of_work() as session:
+        service.disburse(session, CONTEXT, loan_id)
+        wallet_before = books(session, service.get_loan(session, loan_id, None)).wallet
+
+    def apply(_index: int) -> bool:
+        with database.unit_of_work() as session:
+            applied = service.apply_payout(session, CONTEXT, seller, Decimal("4000.00"), "USD", "SAME-REF")
+            return applied.created
+
+    results, failures = _together(apply)
+    assert failures == []
+    assert sorted(results, key=str) == [False] * (THREADS - 1) + [True]
+    assert _entries(database, f"lending:payout:{seller}:SAME-REF:%") == 2  # received, allocated
+    with database.unit_of_work() as session:
+        loan = service.get_loan(session, loan_id, None)
+        after = books(session, loan)
+        assert (after.principal, after.wallet - wallet_before) == (Decimal("6000.00"), Decimal("0.00"))
+        assert len(service.repayments(session, loan)) == 1
+        assert ledger.check_invariants(session).hold
+        assert audit.verify_chain(session).intact
+
+
+def test_the_nightly_job_accrues_each_active_loan_once(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """One day of 10,000.00 at 12 %: 10,000 × 0.12 ÷ 365 = 3.287… = 3.29; run twice, posted once."""
+    from datetime import timedelta
+
+    from fourflow.core.clock import get_clock
+    from fourflow.lending.loans import tasks
+
+    database, _seller, _other = committed
+    with database.unit_of_work() as session:
+        toys = seller_id(session, "bright-toys")
+    loan_id = _booked(database, toys)
+    with database.unit_of_work() as session:
+        service.disburse(session, CONTEXT, loan_id)
+    clock = get_clock()
+    assert isinstance(clock, FrozenClock)
+    clock.set(NOW + timedelta(days=1))
+    try:
+        assert tasks.accrue_all(database, NOW.date()) >= 1
+        assert tasks.accrue_all(database, NOW.date()) == 0
+    finally:
+        clock.set(NOW)
+    assert _entries(database, f"lending:loan:{loan_id}:interest:%") == 1
+    with database.unit_of_work() as session:
+        assert books(session, service.get_loan(session, loan_id, None)).interest == Decimal("3.29")
