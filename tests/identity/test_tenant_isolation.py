@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
+from fourflow.lending.contracts.models import LendingContract
 from fourflow.risk.models import RiskDecision
 from fourflow.tradedata.service import figures
 from tests.helpers import count, sign_in
@@ -38,6 +39,8 @@ OBJECTS_OF_SELLER_B = {
                       "ON o.id = a.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "offer_id": "SELECT f.id FROM lending_offers f JOIN organisations o "
                 "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "contract_id": "SELECT c.id FROM lending_contracts c JOIN organisations o "
+                   "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Rule sets and credit models are the platform's (their routes are platform-only).
     "name": "SELECT 'hard_lines'",
     "version": "SELECT 1",
@@ -64,11 +67,13 @@ VALID_BODIES = {
     "/void": {"idempotency_key": "tenant-test-void"},
     "/reverse": {"idempotency_key": "tenant-test-reverse"},
     "/statements": None,
+    "/sign": {"code": "000000"},
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
                   "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks",
-                  "lending_applications", "lending_offers")
+                  "lending_applications", "lending_offers", "lending_contracts",
+                  "lending_contract_signing_codes", "mail_messages")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -187,7 +192,7 @@ def _a_decision_of(session: Session, seller: uuid.UUID) -> uuid.UUID:
 
 
 def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: uuid.UUID) -> None:
-    """Seller B's submitted application and the open offer made on it."""
+    """Seller B's submitted application, the offer made on it (accepted) and its contract."""
     now = datetime.now(UTC)
     application = FinancingApplication(
         id=uuid.uuid4(), seller_organisation_id=seller, products_version="products@v1",
@@ -199,6 +204,13 @@ def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: 
         id=uuid.uuid4(), application_id=application.id, seller_organisation_id=seller, decision_id=decision,
         products_version="products@v1", product="receivables_financing", amount=Decimal("100"),
         currency="USD", tenor_days=90, annual_rate=Decimal("0.12"), annual_percentage_rate=Decimal("0.13"),
-        origination_fee=Decimal("0.50"), repayment_method="payout_sweep", schedule={}, status="open",
-        expires_at=now + timedelta(days=7), created_at=now))
+        origination_fee=Decimal("0.50"), repayment_method="payout_sweep", schedule={}, status="accepted",
+        expires_at=now + timedelta(days=7), created_at=now, responded_at=now))
+    session.flush()
+    offer_id = session.execute(text("SELECT id FROM lending_offers WHERE application_id = :id"),
+                               {"id": application.id}).scalar_one()
+    session.add(LendingContract(
+        id=uuid.uuid4(), contract_number="FF-2026-999001", offer_id=offer_id, seller_organisation_id=seller,
+        language="en", status="awaiting_seller_signature", pdf=b"%PDF-1.4 seller B", pdf_sha256="0" * 64,
+        unsigned_sha256="0" * 64, created_at=now, updated_at=now))
     session.flush()
