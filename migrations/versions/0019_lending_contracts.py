@@ -65,6 +65,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failed_attempts', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.ForeignKeyConstraint(['contract_id'], ['lending_contracts.id'], name=op.f('fk_lending_contract_signing_codes_contract_id_lending_contracts')),
     sa.ForeignKeyConstraint(['session_id'], ['user_sessions.id'], name=op.f('fk_lending_contract_signing_codes_session_id_user_sessions')),

@@ -261,3 +261,26 @@ def test_sellers_see_only_their_own_contracts_and_staff_read_all_audited(
     # Staff read; they do not sign for a seller (the contract is not in their organisation).
     code = client.post(f"{CONTRACTS}/{contract['id']}/signing-code", headers=staff)
     assert (code.status_code, code.json()["error"]) == (404, "contract_not_found")
+
+
+def test_five_wrong_codes_void_the_open_code(client: TestClient, offer_world: Session) -> None:
+    world = offer_world
+    headers, contract = _accepted_contract(client, world)
+    assert client.post(f"{CONTRACTS}/{contract['id']}/signing-code", headers=headers).status_code == 201
+    code, _mail = _mailed_code(world, contract["id"])
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    before = _counts(world)
+    for attempt in range(1, 6):
+        refused = client.post(f"{CONTRACTS}/{contract['id']}/sign", headers=headers, json={"code": wrong})
+        assert (refused.status_code, refused.json()["error"]) == (422, "signing_code_invalid")
+        assert world.execute(text("SELECT failed_attempts FROM lending_contract_signing_codes "
+                                  "WHERE contract_id = :id"), {"id": contract["id"]}).scalar_one() == attempt
+    # The right code now comes too late: the code is void; a new one signs.
+    void = client.post(f"{CONTRACTS}/{contract['id']}/sign", headers=headers, json={"code": code})
+    assert (void.status_code, void.json()["error"]) == (422, "signing_code_invalid")
+    assert _counts(world) == before
+    assert _contract_row(world, contract["id"]).status == "awaiting_seller_signature"
+    assert client.post(f"{CONTRACTS}/{contract['id']}/signing-code", headers=headers).status_code == 201
+    fresh, _mail = _mailed_code(world, contract["id"])
+    signed = client.post(f"{CONTRACTS}/{contract['id']}/sign", headers=headers, json={"code": fresh})
+    assert (signed.status_code, signed.json()["status"]) == (200, "signed")

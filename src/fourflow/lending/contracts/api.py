@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +21,7 @@ from fourflow.core.settings import Settings
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
+from fourflow.lending.contracts.errors import SigningCodeInvalid
 from fourflow.lending.contracts.models import LendingContract
 from fourflow.lending.contracts.schemas import (
     ContractIn,
@@ -108,13 +110,20 @@ def request_signing_code(session: Db, principal: Signer, settings: AppSettings,
     return SigningCodeOut(contract_id=code.contract_id, sent_to=code.recipient, expires_at=code.expires_at)
 
 
-@lending_router.post("/{contract_id}/sign", response_model=ContractOut)
+@lending_router.post("/{contract_id}/sign", response_model=ContractOut,
+                     responses={422: {"description": "signing_code_invalid"}})
 def sign_contract(session: Db, principal: Signer, settings: AppSettings, contract_id: uuid.UUID,
-                  body: SignIn) -> ContractOut:
-    """Sign with the one-time code; the platform countersigns at once and the contract is signed."""
-    contract = contracts.sign(session, principal.audit_context(), contract_id,
-                              contracts.signer_for(session, principal), body.code,
-                              secret=settings.security.secret_key.get_secret_value())
+                  body: SignIn) -> ContractOut | JSONResponse:
+    """Sign with the one-time code; the platform countersigns at once and the contract is signed.
+    After five wrong codes the open code is void: ask for a new one."""
+    try:
+        contract = contracts.sign(session, principal.audit_context(), contract_id,
+                                  contracts.signer_for(session, principal), body.code,
+                                  secret=settings.security.secret_key.get_secret_value())
+    except SigningCodeInvalid as refused:
+        # Answered, not raised, so the request commits the count of wrong codes (as sign-in does).
+        return JSONResponse({"error": refused.code, "detail": refused.detail(current_language())},
+                            status_code=refused.http_status)
     return contract_out(contract)
 
 

@@ -96,3 +96,5 @@ class ContractSigningCode(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # Wrong codes entered from this session while this code was open; at the limit it is void.
+    failed_attempts: Mapped[int] = mapped_column(default=0)

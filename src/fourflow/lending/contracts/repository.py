@@ -87,12 +87,20 @@ def signing_code(session: Session, code_id: uuid.UUID) -> ContractSigningCode | 
 
 
 def open_signing_codes(session: Session, contract_id: uuid.UUID, session_id: uuid.UUID,
-                       now: datetime) -> list[ContractSigningCode]:
-    """The unused, unexpired codes sent for this contract to this browser session, newest first."""
+                       now: datetime, max_failed_attempts: int) -> list[ContractSigningCode]:
+    """The unused, unexpired codes sent for this contract to this browser session that have not
+    met too many wrong guesses, newest first."""
     return list(session.scalars(select(ContractSigningCode).where(
         ContractSigningCode.contract_id == contract_id, ContractSigningCode.session_id == session_id,
         ContractSigningCode.used_at.is_(None), ContractSigningCode.expires_at > now,
+        ContractSigningCode.failed_attempts < max_failed_attempts,
     ).order_by(ContractSigningCode.created_at.desc())))
+
+
+def count_failed_attempt(session: Session, code_ids: list[uuid.UUID]) -> None:
+    if code_ids:
+        session.execute(update(ContractSigningCode).where(ContractSigningCode.id.in_(code_ids)).values(
+            failed_attempts=ContractSigningCode.failed_attempts + 1))
 
 
 def use_signing_codes(session: Session, contract_id: uuid.UUID, now: datetime) -> None:

@@ -66,6 +66,9 @@ CONTRACT_NUMBER_PREFIX = "FF"
 # code is confirmed at the moment of signing.
 SIGNING_CODE_VALIDITY = signing.CONFIRMATION_WINDOW
 SIGNING_CODE_DIGITS = 6
+# Wrong codes a session may enter while a code is open before that code is void: five guesses at
+# a million codes.
+MAX_FAILED_ATTEMPTS = 5
 SEND_SIGNING_CODE_TASK = "contracts:send_signing_code"
 
 ORIGINATION_FEE = N_("Origination fee")
@@ -236,16 +239,22 @@ def send_signing_code_email(session: Session, transport: MailTransport, code_id:
 def sign(session: Session, context: audit.AuditContext, contract_id: uuid.UUID, signer: Signer, code: str,
          *, secret: str) -> LendingContract:
     """The seller signs with a code sent to this user for this browser session; the platform
-    countersigns at once. A wrong, used or expired code changes nothing."""
+    countersigns at once. A wrong, used or expired code signs nothing; a wrong one counts against
+    the open codes (``MAX_FAILED_ATTEMPTS``)."""
     contract = _contract(session, contract_id, signer.organisation_id, for_update=True)
     if contract.status != AWAITING_SELLER:
         raise ContractAlreadySigned()
     now = get_clock().now()
-    candidates = repository.open_signing_codes(session, contract.id, signer.session_id, now)
+    candidates = repository.open_signing_codes(session, contract.id, signer.session_id, now,
+                                               MAX_FAILED_ATTEMPTS)
     entered = code.strip()
     if not any(candidate.user_id == signer.user_id
                and hmac.compare_digest(candidate.code_digest, _code_digest(secret, candidate.id, entered))
                for candidate in candidates):
+        # Counted on every open code, flushed before raising: the API commits the count with the
+        # refusal (nothing else changes), so codes cannot be guessed one request at a time.
+        repository.count_failed_attempt(session, [candidate.id for candidate in candidates])
+        session.flush()
         raise SigningCodeInvalid(field="code")
     signed = signing.sign_as_seller(session, context, contract.pdf, contract_number=contract.contract_number,
                                     signatory=signing.SellerSignatory(
