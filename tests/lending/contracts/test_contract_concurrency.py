@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from sqlalchemy import text
@@ -116,3 +117,33 @@ def test_one_seller_signature_for_the_same_code_signed_at_once(
             "WHERE contract_id = :id AND used_at IS NOT NULL"),
             {"id": contract_id}).scalar_one()
         assert used == 1
+
+
+def test_one_contract_for_an_offer_made_at_once(
+        committed: tuple[Database, uuid.UUID, contracts.Signer]) -> None:
+    database, _contract_id, signer = committed
+    seller, system = signer.organisation_id, AuditContext.system()
+    with database.unit_of_work() as session:
+        fields = applications.ApplicationFields(product="receivables_financing", amount=Decimal("4000.00"),
+                                                currency="USD")
+        application = applications.create(session, system, seller, fields, created_by_user_id=None)
+        offer = applications.submit(session, system, application.id, seller, idempotency_key=None,
+                                    requested_by_user_id=None).offer
+        assert offer is not None
+        applications.accept_offer(session, system, offer.id, seller, accepted_by_user_id=None)
+        offer_id = offer.id
+
+    def make(_index: int) -> tuple[uuid.UUID, bool]:
+        with database.unit_of_work() as session:
+            contract, created = contracts.contract_for_offer(session, system, offer_id, "en",
+                                                             seller_organisation_id=seller)
+            return contract.id, created
+
+    results, failures = _together(make)
+    assert failures == []
+    assert len({contract_id for contract_id, _created in cast(list[tuple[uuid.UUID, bool]], results)}) == 1
+    assert sorted(created for _id, created in cast(list[tuple[uuid.UUID, bool]], results)) == [
+        False] * (THREADS - 1) + [True]
+    with database.unit_of_work() as session:
+        assert session.execute(text("SELECT count(*) FROM lending_contracts WHERE offer_id = :id"),
+                               {"id": offer_id}).scalar_one() == 1

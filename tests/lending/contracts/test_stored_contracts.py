@@ -9,16 +9,24 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.audit.service import AuditContext
 from fourflow.core.clock import FrozenClock, get_clock
+from fourflow.core.money import Money
+from fourflow.lending.applications import service as applications
+from fourflow.lending.contracts.errors import OfferNotAccepted
 from fourflow.lending.contracts.service import contracts, pki
+from fourflow.lending.contracts.service.document import render_contract
+from fourflow.lending.contracts.service.terms import ContractFee
 from fourflow.lending.contracts.service.verification import verify_contract
 from fourflow.notifications.mail import MailboxTransport
 from tests.conftest import TEST_SECRET_KEY
@@ -284,3 +292,56 @@ def test_five_wrong_codes_void_the_open_code(client: TestClient, offer_world: Se
     fresh, _mail = _mailed_code(world, contract["id"])
     signed = client.post(f"{CONTRACTS}/{contract['id']}/sign", headers=headers, json={"code": fresh})
     assert (signed.status_code, signed.json()["status"]) == (200, "signed")
+
+
+def test_the_contract_says_what_the_offer_says(offer_world: Session) -> None:
+    """Terms, fee, APR and schedule from the offer, the parties from the registry; the stored PDF is
+    the existing template's rendering of them, byte for byte."""
+    world = offer_world
+    seller = uuid.UUID(str(world.execute(text(
+        f"SELECT id FROM organisations WHERE slug = '{APPROVED_SELLER}'")).scalar_one()))
+    system = AuditContext.system()
+    application = applications.create(session=world, context=system, seller_organisation_id=seller,
+                                      fields=applications.ApplicationFields(
+                                          product="receivables_financing", amount=Decimal("5000.00"),
+                                          currency="USD", purpose="Restock"), created_by_user_id=None)
+    world.execute(text("UPDATE trade_seller_devices SET first_seen_at = first_seen_at - interval '30 days'"))
+    offer = applications.submit(world, system, application.id, seller, idempotency_key=None,
+                                requested_by_user_id=None).offer
+    assert offer is not None
+    with pytest.raises(OfferNotAccepted):
+        contracts.contract_for_offer(world, system, offer.id, "en", seller_organisation_id=seller)
+    applications.accept_offer(world, system, offer.id, seller, accepted_by_user_id=None)
+    contract, created = contracts.contract_for_offer(world, system, offer.id, "en",
+                                                     seller_organisation_id=seller)
+    assert created is True
+    terms = contracts.terms_of_offer(world, offer, contract.contract_number, "en")
+    registry = world.execute(text(
+        "SELECT legal_name, registered_address, company_number FROM trade_registry_records "
+        "WHERE seller_organisation_id = :seller"), {"seller": seller}).one()
+    assert (terms.seller_legal_name, terms.seller_address,
+            terms.seller_registration_number) == tuple(registry)
+    assert (terms.principal, terms.annual_interest_rate, terms.annual_percentage_rate, terms.term_days,
+            terms.disbursement_date, terms.lender_name, terms.product) == (
+        Money(Decimal("5000.00"), "USD"), Decimal("0.117983"), Decimal("0.1596"), 90, date(2026, 10, 15),
+        "Fourflow Platform Ltd.", "receivables_financing")
+    assert terms.fees == (ContractFee("Origination fee", Money(Decimal("25.00"), "USD")),)
+    assert [(row.due_date, row.principal.amount, row.interest.amount, row.total.amount)
+            for row in terms.schedule] == [
+        (date(2026, 11, 14), Decimal("1666.66"), Decimal("48.49"), Decimal("1715.15")),
+        (date(2026, 12, 14), Decimal("1666.66"), Decimal("32.32"), Decimal("1698.98")),
+        (date(2027, 1, 13), Decimal("1666.68"), Decimal("16.16"), Decimal("1682.84"))]
+    assert (terms.repayment_method, terms.use_of_funds, terms.governing_law) == (
+        "A share of every marketplace payout", "Any business purpose: Restock",
+        "Laws of the Hong Kong Special Administrative Region")
+    rendered = render_contract(terms)
+    assert bytes(contract.pdf) == rendered
+    assert contract.unsigned_sha256 == contract.pdf_sha256 == hashlib.sha256(rendered).hexdigest()
+    chinese = contracts.terms_of_offer(world, offer, contract.contract_number, "zh_Hans")
+    assert (chinese.fees[0].description, chinese.governing_law) == ("手续费", "香港特别行政区法律")
+    # A second call: the same contract, nothing new.
+    audit_events = count(world, "audit_events")
+    again, created = contracts.contract_for_offer(world, system, offer.id, "zh_Hans",
+                                                  seller_organisation_id=seller)
+    assert (again.id, again.language, created, count(world, "audit_events")) == (
+        contract.id, "en", False, audit_events)
