@@ -30,7 +30,7 @@ from fourflow.lending.contracts.service.terms import ContractFee
 from fourflow.lending.contracts.service.verification import verify_contract
 from fourflow.notifications.mail import MailboxTransport
 from tests.conftest import TEST_SECRET_KEY
-from tests.helpers import count
+from tests.helpers import bearer_token, count
 from tests.lending.applications.conftest import APPROVED_SELLER, signed_in
 from tests.lending.contracts.conftest import flip_byte
 
@@ -345,3 +345,26 @@ def test_the_contract_says_what_the_offer_says(offer_world: Session) -> None:
                                                   seller_organisation_id=seller)
     assert (again.id, again.language, created, count(world, "audit_events")) == (
         contract.id, "en", False, audit_events)
+
+
+def test_codes_are_limited_per_hour_and_api_clients_do_not_sign(client: TestClient,
+                                                                  offer_world: Session) -> None:
+    world = offer_world
+    headers, contract = _accepted_contract(client, world)
+    for _sent in range(contracts.MAX_CODES_PER_HOUR):
+        assert client.post(f"{CONTRACTS}/{contract['id']}/signing-code", headers=headers).status_code == 201
+    before = _counts(world)
+    too_many = client.post(f"{CONTRACTS}/{contract['id']}/signing-code", headers=headers)
+    assert (too_many.status_code, too_many.json()) == (429, {
+        "error": "signing_codes_too_many",
+        "detail": "5 codes were sent for this contract in the last hour; use the newest one or try again "
+                  "later."})
+    assert _counts(world) == before
+    cast(FrozenClock, get_clock()).advance(timedelta(hours=1))
+    assert client.post(f"{CONTRACTS}/{contract['id']}/signing-code", headers=headers).status_code == 201
+
+    token = bearer_token(client, "demo-lumen", scope="risk:decide")
+    for action, body in (("signing-code", None), ("sign", {"code": "000000"})):
+        refused = client.post(f"{CONTRACTS}/{uuid.uuid4()}/{action}", json=body,
+                              headers={"Authorization": f"Bearer {token}"})
+        assert (refused.status_code, refused.json()["error"]) == (403, "signing_needs_browser_session")

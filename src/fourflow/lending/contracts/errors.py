@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from fourflow.core.errors import Conflict, FourflowError, NotFound, PermissionDenied, ValidationFailed
+from fourflow.core.errors import (
+    Conflict,
+    FourflowError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from fourflow.core.i18n import N_
 
 
@@ -69,3 +76,9 @@ class SigningCodeInvalid(ValidationFailed):
 class SigningNeedsBrowserSession(PermissionDenied):
     code = "signing_needs_browser_session"
     message = N_("A contract is signed by a person signed in with a browser, not by an API client.")
+
+
+class SigningCodesTooMany(RateLimited):
+    code = "signing_codes_too_many"
+    message = N_("{limit} codes were sent for this contract in the last hour; use the newest one or try "
+                 "again later.")

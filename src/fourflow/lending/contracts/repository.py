@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
@@ -95,6 +95,13 @@ def open_signing_codes(session: Session, contract_id: uuid.UUID, session_id: uui
         ContractSigningCode.used_at.is_(None), ContractSigningCode.expires_at > now,
         ContractSigningCode.failed_attempts < max_failed_attempts,
     ).order_by(ContractSigningCode.created_at.desc())))
+
+
+def signing_codes_sent_since(session: Session, contract_id: uuid.UUID, session_id: uuid.UUID,
+                             since: datetime) -> int:
+    return int(session.execute(select(func.count()).select_from(ContractSigningCode).where(
+        ContractSigningCode.contract_id == contract_id, ContractSigningCode.session_id == session_id,
+        ContractSigningCode.created_at > since)).scalar_one())
 
 
 def count_failed_attempt(session: Session, code_ids: list[uuid.UUID]) -> None:

@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +46,7 @@ from fourflow.lending.contracts.errors import (
     OfferNotAccepted,
     SellerRegistrationMissing,
     SigningCodeInvalid,
+    SigningCodesTooMany,
     SigningNeedsBrowserSession,
 )
 from fourflow.lending.contracts.models import ContractSigningCode, LendingContract
@@ -69,6 +70,9 @@ SIGNING_CODE_DIGITS = 6
 # Wrong codes a session may enter while a code is open before that code is void: five guesses at
 # a million codes.
 MAX_FAILED_ATTEMPTS = 5
+# Codes a session may have sent for one contract in an hour: bounds the mail sent, and the guesses
+# (MAX_FAILED_ATTEMPTS per code) an attacker holding the session gets.
+MAX_CODES_PER_HOUR = 5
 SEND_SIGNING_CODE_TASK = "contracts:send_signing_code"
 
 ORIGINATION_FEE = N_("Origination fee")
@@ -198,6 +202,9 @@ def request_signing_code(session: Session, context: audit.AuditContext, contract
     if contract.status != AWAITING_SELLER:
         raise ContractAlreadySigned()
     now = get_clock().now()
+    if repository.signing_codes_sent_since(session, contract.id, signer.session_id,
+                                           now - timedelta(hours=1)) >= MAX_CODES_PER_HOUR:
+        raise SigningCodesTooMany(limit=MAX_CODES_PER_HOUR)
     code_id = uuid.uuid4()
     code = ContractSigningCode(
         id=code_id, contract_id=contract.id, user_id=signer.user_id, session_id=signer.session_id,
