@@ -368,3 +368,18 @@ def test_codes_are_limited_per_hour_and_api_clients_do_not_sign(client: TestClie
         refused = client.post(f"{CONTRACTS}/{uuid.uuid4()}/{action}", json=body,
                               headers={"Authorization": f"Bearer {token}"})
         assert (refused.status_code, refused.json()["error"]) == (403, "signing_needs_browser_session")
+
+
+def test_the_worker_knows_the_signing_code_job(database_url: str) -> None:
+    from fourflow.worker import build_job_app
+
+    assert contracts.SEND_SIGNING_CODE_TASK in build_job_app(database_url).tasks
+
+
+def test_a_mail_job_run_twice_sends_one_message(client: TestClient, offer_world: Session) -> None:
+    world = offer_world
+    headers, contract = _accepted_contract(client, world)
+    assert client.post(f"{CONTRACTS}/{contract['id']}/signing-code", headers=headers).status_code == 201
+    code, _mail = _mailed_code(world, contract["id"])
+    again, _mail = _mailed_code(world, contract["id"])
+    assert (again, count(world, "mail_messages")) == (code, 1)
