@@ -157,12 +157,17 @@ def test_an_accepted_offer_becomes_a_contract_that_seller_and_platform_sign(
 
     # The audit log: every state change, with the hashes of the stored files.
     events = world.execute(text(
-        "SELECT action, before, after FROM audit_events WHERE subject_id IN (:id, :number) "
+        "SELECT action, actor_type, request_id, before, after FROM audit_events "
+        "WHERE subject_id IN (:id, :number) "
         "AND action LIKE '%contract%' ORDER BY sequence"),
         {"id": contract["id"], "number": contract["contract_number"]}).all()
     assert [event.action for event in events] == [
         "lending:contract:created", "lending:contract:signing_code_sent", "contracts.signed",
         "lending:contract:awaiting_platform_signature", "contracts.signed", "lending:contract:signed"]
+    # The seller's acts are the user's; the countersignature is the platform's, in the same request.
+    assert [event.actor_type for event in events] == ["user", "user", "user", "user", "system", "system"]
+    assert len({event.request_id for event in events[2:]}) == 1
+    assert events[2].request_id is not None
     created, code_sent, seller, awaiting, platform, done = (event.after for event in events)
     assert created == {"contract_number": contract["contract_number"], "offer_id": offer["id"],
                        "language": "zh_Hans", "status": "awaiting_seller_signature",

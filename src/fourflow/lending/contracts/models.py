@@ -60,7 +60,8 @@ class LendingContract(UUIDPrimaryKey, Base):
     seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(32))
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: lists and status reads do not carry the file; reading ``pdf`` loads it.
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(String(64))  # of the current file
     unsigned_sha256: Mapped[str] = mapped_column(String(64))
     seller_signed_sha256: Mapped[str | None] = mapped_column(String(64))

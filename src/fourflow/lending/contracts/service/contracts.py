@@ -278,12 +278,13 @@ def sign(session: Session, context: audit.AuditContext, contract_id: uuid.UUID, 
     contract.seller_certificate_serial = signed.certificate_serial
     contract.seller_signed_at = signed.signed_at
     _move(session, context, contract, AWAITING_PLATFORM, signed.sha256)
-    _countersign(session, contract, secret=secret)
+    # The platform acts for itself, within the seller's request (same request id in the log).
+    _countersign(session, audit.AuditContext.system(context.request_id), contract, secret=secret)
     return contract
 
 
-def _countersign(session: Session, contract: LendingContract, *, secret: str) -> None:
-    context = audit.AuditContext.system()
+def _countersign(session: Session, context: audit.AuditContext, contract: LendingContract, *,
+                 secret: str) -> None:
     signed = signing.sign_as_platform(session, context, contract.pdf,
                                       contract_number=contract.contract_number, secret=secret,
                                       seller_organisation_id=contract.seller_organisation_id)
