@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
+from fourflow.lending.contracts.models import LendingContract
 from fourflow.lending.loans.models import Loan
 from fourflow.risk.models import RiskDecision
 from fourflow.tradedata.service import figures
@@ -41,6 +42,8 @@ OBJECTS_OF_SELLER_B = {
                 "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "loan_id": "SELECT l.id FROM lending_loans l JOIN organisations o "
                "ON o.id = l.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "contract_id": "SELECT c.id FROM lending_contracts c JOIN organisations o "
+                   "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Rule sets and credit models are the platform's (their routes are platform-only).
     "name": "SELECT 'hard_lines'",
     "version": "SELECT 1",
@@ -67,12 +70,14 @@ VALID_BODIES = {
     "/void": {"idempotency_key": "tenant-test-void"},
     "/reverse": {"idempotency_key": "tenant-test-reverse"},
     "/statements": None,
+    "/sign": {"code": "000000"},
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
                   "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks",
                   "lending_applications", "lending_offers", "lending_loans", "lending_payouts",
-                  "lending_loan_repayments")
+                  "lending_loan_repayments", "lending_contracts", "lending_contract_signing_codes",
+                  "mail_messages")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -191,7 +196,8 @@ def _a_decision_of(session: Session, seller: uuid.UUID) -> uuid.UUID:
 
 
 def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: uuid.UUID) -> None:
-    """Seller B's submitted application, the offer made on it and a loan booked on it."""
+    """Seller B's submitted application, the offer made on it (accepted), its contract and a loan
+    booked on it."""
     now = datetime.now(UTC)
     application = FinancingApplication(
         id=uuid.uuid4(), seller_organisation_id=seller, products_version="products@v1",
@@ -203,11 +209,15 @@ def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: 
         id=uuid.uuid4(), application_id=application.id, seller_organisation_id=seller, decision_id=decision,
         products_version="products@v1", product="receivables_financing", amount=Decimal("100"),
         currency="USD", tenor_days=90, annual_rate=Decimal("0.12"), annual_percentage_rate=Decimal("0.13"),
-        origination_fee=Decimal("0.50"), repayment_method="payout_sweep", schedule={}, status="open",
-        expires_at=now + timedelta(days=7), created_at=now))
+        origination_fee=Decimal("0.50"), repayment_method="payout_sweep", schedule={}, status="accepted",
+        expires_at=now + timedelta(days=7), created_at=now, responded_at=now))
     session.flush()
-    offer_id = session.execute(text("SELECT id FROM lending_offers WHERE application_id = :a"),
-                               {"a": application.id}).scalar_one()
+    offer_id = session.execute(text("SELECT id FROM lending_offers WHERE application_id = :id"),
+                               {"id": application.id}).scalar_one()
+    session.add(LendingContract(
+        id=uuid.uuid4(), contract_number="FF-2026-999001", offer_id=offer_id, seller_organisation_id=seller,
+        language="en", status="awaiting_seller_signature", pdf=b"%PDF-1.4 seller B", pdf_sha256="0" * 64,
+        unsigned_sha256="0" * 64, created_at=now, updated_at=now))
     funder = session.execute(text("SELECT id FROM organisations WHERE slug = 'harbour-capital'")).scalar_one()
     session.add(Loan(
         id=uuid.uuid4(), offer_id=offer_id, seller_organisation_id=seller, funder_organisation_id=funder,

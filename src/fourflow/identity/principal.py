@@ -38,6 +38,9 @@ class Principal:
     request_id: str | None = None
     ip_address: str | None = None
     csrf_token: str | None = None
+    # The browser session the user signed in with (None for API clients): what a contract
+    # signature is bound to.
+    session_id: uuid.UUID | None = None
 
     @property
     def organisation_id(self) -> uuid.UUID:

@@ -56,6 +56,9 @@ class Permission(StrEnum):
     MANAGE_RISK_RULES = "platform:risk:rules:manage"
     # Decide the financing applications the risk engine referred to a person.
     REVIEW_CREDIT_APPLICATIONS = "platform:lending:applications:review"
+    # Every seller's financing contracts and their PDFs (sellers read their own with
+    # REQUEST_CREDIT_DECISION, which also lets them sign).
+    READ_ALL_CONTRACTS = "platform:lending:contracts:read"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -113,16 +116,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
     Role.RISK_OFFICER: _PLATFORM_STAFF | {Permission.READ_RISK, Permission.MANAGE_RISK_RULES,
                                           Permission.REQUEST_CREDIT_DECISION,
-                                          Permission.REVIEW_CREDIT_APPLICATIONS},
+                                          Permission.REVIEW_CREDIT_APPLICATIONS,
+                                          Permission.READ_ALL_CONTRACTS},
     Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK,
-                                                Permission.SEE_BUYER_PERSONAL_DATA},
+                                                Permission.SEE_BUYER_PERSONAL_DATA,
+                                                Permission.READ_ALL_CONTRACTS},
     Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS,
-                                        Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA},
+                                        Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA,
+                                        Permission.READ_ALL_CONTRACTS},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
        Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY,
-       Permission.SEE_CHANNELS, Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA, Permission.READ_RISK},
-    Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK},
+       Permission.SEE_CHANNELS, Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA, Permission.READ_RISK,
+       Permission.READ_ALL_CONTRACTS},
+    Role.AUDITOR: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK,
+                                     Permission.READ_ALL_CONTRACTS},
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from fourflow.audit.service import AuditContext
-from fourflow.core.clock import get_clock
+from fourflow.core.clock import FrozenClock, get_clock, set_clock
 from fourflow.core.i18n import Language
 from fourflow.core.money import Money
 from fourflow.lending.contracts.service import pki, signing
@@ -76,3 +77,16 @@ def flip_byte(pdf: bytes, marker: bytes) -> bytes:
     changed = bytearray(pdf)
     changed[position] ^= 0x01
     return bytes(changed)
+
+
+@pytest.fixture
+def offer_world(demo: Session) -> Iterator[Session]:
+    """The applications' simulated world on its frozen day, with the platform PKI."""
+    from tests.lending.applications.conftest import NOW, prepare_world
+
+    previous = set_clock(FrozenClock(NOW))
+    prepare_world(demo)
+    pki.ensure_platform_pki(demo, secret=TEST_SECRET_KEY)
+    demo.flush()
+    yield demo
+    set_clock(previous)

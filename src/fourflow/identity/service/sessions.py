@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -85,13 +86,14 @@ def sign_out(session: Session, session_token: str) -> None:
 
 
 def principal_for_user(user: User, organisation: Organisation, *, request_id: str | None = None,
-                       ip_address: str | None = None, csrf_token: str | None = None) -> Principal:
+                       ip_address: str | None = None, csrf_token: str | None = None,
+                       session_id: uuid.UUID | None = None) -> Principal:
     language: Language = parse_language(user.preferred_language) or "en"
     return Principal(
         actor_type="user", actor_id=user.id, organisation=Principal.summarise(organisation),
         display_name=user.display_name,
         permissions=ROLE_PERMISSIONS[Role(user.role)], role=user.role, language=language,
-        request_id=request_id, ip_address=ip_address, csrf_token=csrf_token,
+        request_id=request_id, ip_address=ip_address, csrf_token=csrf_token, session_id=session_id,
     )
 
 
@@ -103,4 +105,4 @@ def principal_for_session_token(session: Session, session_token: str, *,
         return None
     user_session, user, organisation = found
     return principal_for_user(user, organisation, request_id=request_id, ip_address=ip_address,
-                              csrf_token=user_session.csrf_token)
+                              csrf_token=user_session.csrf_token, session_id=user_session.id)

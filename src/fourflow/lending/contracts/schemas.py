@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -34,3 +36,38 @@ class ContractVerificationOut(BaseModel):
     error_code: str | None = Field(description="not_a_pdf, no_signatures, signature_broken, "
                                                "changed_after_signing or not_covered")
     error: str | None = Field(description="Why the file is not intact, in the caller's language")
+
+
+class ContractIn(BaseModel):
+    offer_id: uuid.UUID = Field(description="An accepted offer of the seller's")
+    language: Literal["en", "zh_Hans"] | None = Field(
+        None, description="The contract's first language (the other follows each text); default the caller's")
+
+
+class ContractOut(BaseModel):
+    id: uuid.UUID
+    contract_number: str = Field(description="FF-<year>-<six digits>")
+    offer_id: uuid.UUID
+    seller_id: uuid.UUID
+    language: str
+    status: str = Field(description="awaiting_seller_signature, awaiting_platform_signature or signed")
+    pdf_sha256: str = Field(description="SHA-256 of the current PDF (GET …/pdf)")
+    unsigned_sha256: str
+    seller_signed_sha256: str | None
+    signed_sha256: str | None = Field(description="SHA-256 of the PDF both parties signed")
+    seller_signer_name: str | None
+    seller_signed_at: datetime | None
+    platform_signer_name: str | None
+    platform_signed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SigningCodeOut(BaseModel):
+    contract_id: uuid.UUID
+    sent_to: str = Field(description="The e-mail address the code was sent to")
+    expires_at: datetime
+
+
+class SignIn(BaseModel):
+    code: str = Field(min_length=1, max_length=20, description="The one-time code from the e-mail")

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
@@ -96,3 +97,13 @@ def platform_trust_roots(session: Session) -> list[asn1_x509.Certificate]:
 def platform_root_certificate_pem(session: Session) -> str | None:
     stored = repository.platform_key(session, ROOT_CA)
     return stored.certificate_pem if stored is not None else None
+
+
+def platform_signer_name(session: Session) -> str:
+    """The common name on the platform's signing certificate: who signs contracts for the lender."""
+    stored = repository.platform_key(session, PLATFORM_SIGNING)
+    if stored is None:
+        raise PlatformKeysMissing()
+    certificate = x509.load_pem_x509_certificate(stored.certificate_pem.encode())
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else stored.subject
