@@ -71,8 +71,10 @@ def database_url() -> str:
         from fourflow.core.embedded_database import start_embedded_database
 
         server = start_embedded_database(ROOT / ".fourflow" / "pgdata", "postgres")
-    with psycopg.connect(server.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+    maintenance = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(DATABASE)))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
     base, _, query = server.partition("?")
     return base.rsplit("/", 1)[0] + f"/{DATABASE}" + (f"?{query}" if query else "")
@@ -85,7 +87,8 @@ def prepare(session: Session) -> None:
     load_world(session, sellers=5, months=8, seed=3, end_month=date(2026, 10, 1), secret=SECRET)
     rule_sets.install_defaults(session)
     scorecard = ScorecardModel(
-        (Characteristic("history_months", NUMERIC, bin_points=(0, 40), missing_points=0, split_points=(6.0,)),),
+        (Characteristic("history_months", NUMERIC, bin_points=(0, 40), missing_points=0,
+                        split_points=(6.0,)),),
         base_points=600, scaling=ScoreScaling(), calibration=PlattCalibration(27.4, -0.05))
     models.register(session, AuditContext.system(), scorecard, {}, version="bench-loan-loop")
     ensure_platform_pki(session, secret=SECRET)
@@ -125,7 +128,8 @@ def one_loop(client: TestClient, session_of: Callable[[], Session], run: int) ->
 
     seller = sign_in(client, OWNER)
     with session_of() as session:  # the browser is one the seller has used for a month
-        session.execute(text("UPDATE trade_seller_devices SET first_seen_at = first_seen_at - interval '30 days'"))
+        session.execute(text(
+            "UPDATE trade_seller_devices SET first_seen_at = first_seen_at - interval '30 days'"))
         session.commit()
 
     def apply() -> str:
@@ -163,7 +167,8 @@ def one_loop(client: TestClient, session_of: Callable[[], Session], run: int) ->
         f"/api/v1/lending/loans/{loan['id']}/disburse", headers=operations), 200))
     if disbursed["status"] != "active":
         raise SystemExit(f"loan not active: {disbursed}")
-    payout = {"seller_id": loan["seller_id"], "amount": "25000.00", "currency": "USD", "reference": f"BENCH-{run}-{uuid.uuid4().hex[:8]}"}
+    payout = {"seller_id": loan["seller_id"], "amount": "25000.00", "currency": "USD",
+              "reference": f"BENCH-{run}-{uuid.uuid4().hex[:8]}"}
     repaid = timed("payout arrives, repaid in full", lambda: expect(client.post(
         "/api/v1/lending/payouts", headers=operations, json=payout), 201))
     if not repaid["repayments"]:
@@ -175,7 +180,8 @@ def one_loop(client: TestClient, session_of: Callable[[], Session], run: int) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="whole loops, each on a new offer")
     options = parser.parse_args()
     url = database_url()
