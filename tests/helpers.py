@@ -1,8 +1,10 @@
-"""Small helpers for API tests: sign in, get a bearer token, count rows."""
+"""Small helpers for tests: sign in, get a bearer token, count rows, run threads together."""
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -51,3 +53,26 @@ def organisation_id(session: Session, slug: str) -> str:
 
 def count(session: Session, table: str) -> int:
     return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def run_together(target: Callable[[int], object], count: int,
+                 timeout: float = 120) -> tuple[list[object], list[BaseException]]:
+    """``target(0)`` … ``target(count - 1)`` in as many threads, released at once by a barrier (the
+    concurrency tests' race); what they returned and what they raised."""
+    barrier = threading.Barrier(count)
+    results: list[object] = []
+    failures: list[BaseException] = []
+
+    def runner(index: int) -> None:
+        barrier.wait()
+        try:
+            results.append(target(index))
+        except BaseException as error:  # noqa: BLE001 - collected and asserted on
+            failures.append(error)
+
+    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results, failures

@@ -3,7 +3,6 @@ the audit chain stays gap-free and linked, and an invitation is accepted exactly
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from fourflow.demo_data import load_demo_data
 from fourflow.identity import service as identity
 from fourflow.identity.schemas import InvitationAccept, InvitationCreate
 from tests.conftest import _worker_suffix, fresh_database, make_test_settings
+from tests.helpers import run_together
 
 
 @pytest.fixture(scope="module")
@@ -29,25 +29,6 @@ def committed() -> Iterator[Database]:
     database.engine.dispose()
 
 
-def _run_together(target, count: int) -> list[BaseException]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(count)
-    failures: list[BaseException] = []
-
-    def runner(index: int) -> None:
-        barrier.wait()
-        try:
-            target(index)
-        except BaseException as error:  # noqa: BLE001 - collected and asserted on
-            failures.append(error)
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return failures
-
-
 def test_concurrent_writers_keep_the_audit_chain_intact(committed: Database) -> None:
     with committed.unit_of_work() as session:
         before = session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
@@ -57,7 +38,7 @@ def test_concurrent_writers_keep_the_audit_chain_intact(committed: Database) -> 
             with committed.unit_of_work() as session:
                 audit.record(session, AuditContext.system(), f"test:concurrent:{index}:{step}")
 
-    assert _run_together(append, 8) == []
+    assert run_together(append, 8)[1] == []
     with committed.unit_of_work() as session:
         chains = session.execute(text(
             "SELECT chain, count(*), max(chain_position) FROM audit_events GROUP BY chain")).all()
@@ -85,7 +66,7 @@ def test_an_invitation_is_accepted_exactly_once(committed: Database) -> None:
                 display_name=f"Racer {index}", password="a-long-password"),
                 request_id=None, ip_address=None)
 
-    failures = _run_together(accept, 6)
+    _results, failures = run_together(accept, 6)
     assert len(failures) == 5
     assert all(isinstance(failure, FourflowError) for failure in failures)
     with committed.unit_of_work() as session:

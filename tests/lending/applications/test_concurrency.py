@@ -4,9 +4,8 @@ Idempotency-Key get that offer, any other submission is refused."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -19,7 +18,7 @@ from fourflow.demo_data import load_demo_data
 from fourflow.lending.applications import service
 from fourflow.lending.applications.errors import ApplicationNotDraft
 from tests.conftest import _worker_suffix, fresh_database
-from tests.helpers import organisation_id
+from tests.helpers import organisation_id, run_together
 from tests.lending.applications.conftest import APPROVED_SELLER, NOW, prepare_world
 
 THREADS = 6
@@ -46,26 +45,6 @@ def _draft(database: Database, seller: uuid.UUID) -> uuid.UUID:
             created_by_user_id=None).id
 
 
-def _together(target: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(THREADS)
-    results: list[object] = []
-    failures: list[BaseException] = []
-
-    def runner(index: int) -> None:
-        barrier.wait()
-        try:
-            results.append(target(index))
-        except BaseException as error:  # noqa: BLE001 - collected and asserted on
-            failures.append(error)
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, failures
-
-
 def _decisions_and_offers(database: Database, application_id: uuid.UUID) -> tuple[int, int]:
     """Every decision stored so far, and the offers on the application."""
     with database.unit_of_work() as session:
@@ -87,7 +66,8 @@ def test_one_decision_and_one_offer_for_the_same_key(committed: tuple[Database, 
     database, seller = committed
     application_id = _draft(database, seller)
     decisions_before, _offers = _decisions_and_offers(database, application_id)
-    results, failures = _together(lambda _index: _submit(database, seller, application_id, "same-key"))
+    results, failures = run_together(
+        lambda _index: _submit(database, seller, application_id, "same-key"), THREADS)
     assert failures == []
     assert len(results) == THREADS
     assert len(set(results)) == 1
@@ -100,7 +80,8 @@ def test_without_a_key_one_submission_wins_and_the_rest_are_refused(
     database, seller = committed
     application_id = _draft(database, seller)
     decisions_before, _offers = _decisions_and_offers(database, application_id)
-    results, failures = _together(lambda index: _submit(database, seller, application_id, f"key-{index}"))
+    results, failures = run_together(
+        lambda index: _submit(database, seller, application_id, f"key-{index}"), THREADS)
     assert len(results) == 1
     assert len(failures) == THREADS - 1
     assert all(isinstance(failure, ApplicationNotDraft) for failure in failures)

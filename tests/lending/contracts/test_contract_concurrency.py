@@ -4,9 +4,8 @@ countersign); the others find the contract signed and are refused, adding nothin
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import cast
 
@@ -22,7 +21,7 @@ from fourflow.lending.applications import service as applications
 from fourflow.lending.contracts.errors import ContractAlreadySigned
 from fourflow.lending.contracts.service import contracts, pki
 from tests.conftest import TEST_SECRET_KEY, _worker_suffix, fresh_database, make_test_settings
-from tests.helpers import organisation_id
+from tests.helpers import organisation_id, run_together
 from tests.lending.applications.conftest import APPROVED_SELLER, NOW, prepare_world
 
 THREADS = 4
@@ -64,26 +63,6 @@ def committed() -> Iterator[tuple[Database, uuid.UUID, contracts.Signer]]:
     set_clock(previous)
 
 
-def _together(target: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(THREADS)
-    results: list[object] = []
-    failures: list[BaseException] = []
-
-    def runner(index: int) -> None:
-        barrier.wait()
-        try:
-            results.append(target(index))
-        except BaseException as error:  # noqa: BLE001 - collected and asserted on
-            failures.append(error)
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return results, failures
-
-
 def test_one_seller_signature_for_the_same_code_signed_at_once(
         committed: tuple[Database, uuid.UUID, contracts.Signer]) -> None:
     database, contract_id, signer = committed
@@ -97,7 +76,7 @@ def test_one_seller_signature_for_the_same_code_signed_at_once(
             return contracts.sign(session, AuditContext.system(), contract_id, signer, value,
                                   secret=TEST_SECRET_KEY).signed_sha256 or ""
 
-    results, failures = _together(sign)
+    results, failures = run_together(sign, THREADS)
     assert len(results) == 1
     assert len(failures) == THREADS - 1
     assert all(isinstance(failure, ContractAlreadySigned) for failure in failures)
@@ -139,7 +118,7 @@ def test_one_contract_for_an_offer_made_at_once(
                                                              seller_organisation_id=seller)
             return contract.id, created
 
-    results, failures = _together(make)
+    results, failures = run_together(make, THREADS)
     assert failures == []
     assert len({contract_id for contract_id, _created in cast(list[tuple[uuid.UUID, bool]], results)}) == 1
     assert sorted(created for _id, created in cast(list[tuple[uuid.UUID, bool]], results)) == [

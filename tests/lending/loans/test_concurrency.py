@@ -3,9 +3,8 @@ database (not the rolled-back test transaction): each posts exactly once."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from fourflow.demo_data import load_demo_data
 from fourflow.ledger import service as ledger
 from fourflow.lending.loans import service
 from tests.conftest import _worker_suffix, fresh_database
+from tests.helpers import run_together
 from tests.lending.loans.conftest import CONTEXT, NOW, OTHER_SELLER, accepted_offer, books, seller_id
 
 THREADS = 6
@@ -42,26 +42,6 @@ def _booked(database: Database, seller: uuid.UUID) -> uuid.UUID:
         return service.book_loan(session, CONTEXT, offer.id, f"book-{offer.id}").id
 
 
-def _together(target: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(THREADS)
-    results: list[object] = []
-    failures: list[BaseException] = []
-
-    def runner(index: int) -> None:
-        barrier.wait()
-        try:
-            results.append(target(index))
-        except BaseException as error:  # noqa: BLE001 - collected and asserted on
-            failures.append(error)
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, failures
-
-
 def test_one_offer_booked_from_many_threads_is_one_loan(
         committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
     """The same key: every thread gets the one loan. Other keys: refused, still one loan."""
@@ -74,10 +54,10 @@ def test_one_offer_booked_from_many_threads_is_one_loan(
         with database.unit_of_work() as session:
             return service.book_loan(session, CONTEXT, offer, key).id
 
-    results, failures = _together(lambda _index: book(offer_id, "same-key"))
+    results, failures = run_together(lambda _index: book(offer_id, "same-key"), THREADS)
     assert failures == []
     assert len(set(results)) == 1
-    results, failures = _together(lambda index: book(second_offer_id, f"key-{index}"))
+    results, failures = run_together(lambda index: book(second_offer_id, f"key-{index}"), THREADS)
     assert len(results) == 1
     assert [type(failure).__name__ for failure in failures] == ["LoanAlreadyBooked"] * (THREADS - 1)
     with database.unit_of_work() as session:
@@ -102,7 +82,7 @@ def test_a_loan_disbursed_from_many_threads_is_disbursed_once(
         with database.unit_of_work() as session:
             return service.disburse(session, CONTEXT, loan_id).status
 
-    results, failures = _together(disburse)
+    results, failures = run_together(disburse, THREADS)
     assert failures == []
     assert results == ["active"] * THREADS
     assert _entries(database, f"lending:loan:{loan_id}:disbursement") == 1
@@ -127,7 +107,7 @@ def test_one_payout_delivered_by_many_threads_is_applied_once(
             applied = service.apply_payout(session, CONTEXT, seller, Decimal("4000.00"), "USD", "SAME-REF")
             return applied.created
 
-    results, failures = _together(apply)
+    results, failures = run_together(apply, THREADS)
     assert failures == []
     assert sorted(results, key=str) == [False] * (THREADS - 1) + [True]
     assert _entries(database, f"lending:payout:{seller}:SAME-REF:%") == 2  # received, allocated
