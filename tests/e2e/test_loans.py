@@ -66,6 +66,9 @@ def taken_loan(browser: Browser, live: LiveServer) -> uuid.UUID:
         loan = next(item for item in active.items if item.offer_id == offer_id)
         loans.apply_payout(session, AuditContext.system(), loan.seller_organisation_id, Decimal("2500.00"),
                            "USD", f"AMZ-E2E-{uuid.uuid4().hex[:6]}")
+        # A second loan waits for operations, so their page shows one to disburse.
+        waiting = accepted_offer(session, seller=seller_id(session), amount="4000.00")
+        loans.book_loan(session, AuditContext.system(), waiting.id, f"e2e-{waiting.id}")
         return loan.id
 
 
@@ -89,7 +92,7 @@ def test_the_loans_page_fits_the_screen(browser: Browser, live: LiveServer, take
         context.clear_cookies()
         _sign_in(page, live.url, OPERATIONS, language)
         page.goto(f"{live.url}/operations")
-        expect(page.locator("#loans-awaiting")).to_be_visible()
+        expect(page.locator("#loans-awaiting button.primary").first).to_be_visible()
         _no_horizontal_scroll(page)
         screenshot(page, f"operations-loans-{suffix}")
     finally:

@@ -92,7 +92,7 @@ def test_the_page_shows_exact_balances_schedule_and_repayments(client: TestClien
     # Principal outstanding, interest owed, fees owed, next due (all 10,098.63 by 14 November less 500.00).
     assert figures == ["9,506.58 USD", "0.00 USD", "0.00 USD", "9,598.63 USD"]
     assert "on 2026-11-14" in section
-    assert "Active" in section
+    assert "Repaying" in section
     schedule = re.findall(r'<td class="date">([0-9-]{10})</td>\s*<td class="number">([^<]*)</td>\s*'
                           r'<td class="number">([^<]*)</td>\s*<td class="number">([^<]*)</td>', section)
     assert schedule == [("2026-11-14", "10,000.00", "98.63", "10,098.63")]

@@ -28,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(database_session, scope="function")]
 Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
 PAGE_SIZE = 5
-STATUS_LABELS = {"awaiting_disbursement": N_("Awaiting disbursement"), "active": N_("Active"),
+STATUS_LABELS = {"awaiting_disbursement": N_("Awaiting disbursement"), "active": N_("Repaying"),
                  "closed": N_("Repaid")}
 ACCOUNT_LABELS = {"loan:principal": N_("Principal"), "loan:interest": N_("Interest"),
                   "loan:fees": N_("Fees")}

@@ -45,8 +45,9 @@ class MonthlyFlow:
 
 def next_due(session: Session, loan: Loan, *, today: date | None = None) -> NextDue | None:
     """The next instalment date on or after today and what is due by then (the planned totals due by
-    that date less everything repaid so far); None once the loan is closed or nothing is left due."""
-    if loan.status == "closed":
+    that date less everything repaid so far); None before disbursement (the schedule is planned again
+    from that day), once the loan is closed, or when nothing is left due."""
+    if loan.status != "active":
         return None
     today = today or get_clock().now().date()
     planned = schedule(session, loan)
