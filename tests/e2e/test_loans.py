@@ -38,6 +38,13 @@ def _no_horizontal_scroll(page: Page) -> None:
     assert overflow == 0, page.url
 
 
+def _no_clipped_table(page: Page) -> None:
+    """Each table fits its card: nothing hidden behind a sideways scroll."""
+    clipped = page.evaluate("Array.from(document.querySelectorAll('.loans-page .table-wrap'))"
+                            ".map(wrap => wrap.scrollWidth - wrap.clientWidth)")
+    assert all(width <= 0 for width in clipped), (page.url, clipped)
+
+
 @pytest.fixture(scope="module")
 def taken_loan(browser: Browser, live: LiveServer) -> uuid.UUID:
     """10,000.00 USD order financing taken and disbursed through the pages, then a payout of 2,500.00."""
@@ -88,6 +95,7 @@ def test_the_loans_page_fits_the_screen(browser: Browser, live: LiveServer, take
         expect(section.locator(".figure").first).to_have_text("7,500.00 USD")
         expect(page.locator(".chart canvas").first).to_be_attached()
         _no_horizontal_scroll(page)
+        _no_clipped_table(page)
         screenshot(page, f"loans-{suffix}")
         context.clear_cookies()
         _sign_in(page, live.url, OPERATIONS, language)
