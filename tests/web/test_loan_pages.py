@@ -122,6 +122,11 @@ def test_the_statement_csv_has_every_posting_with_a_running_balance(client: Test
         "2026-10-17 12:00,Payout AMZ-77 allocated,Interest,0.00,6.58,10000.00",
         "2026-10-17 12:00,Payout AMZ-77 allocated,Principal,0.00,493.42,9506.58",
     ]
+    pdf = client.get(f"/loans/{loan.id}/statement.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert client.get(f"/loans/{loan.id}/statement.pdf").content == pdf.content  # deterministic
 
 
 def test_another_seller_sees_nothing_of_the_loan(client: TestClient, demo: Session,
@@ -129,6 +134,7 @@ def test_another_seller_sees_nothing_of_the_loan(client: TestClient, demo: Sessi
     loan = _repaid_loan(demo, clock)
     _signed_in(client, OTHER_SELLER)
     assert client.get(f"/loans/{loan.id}/statement.csv").status_code == 404
+    assert client.get(f"/loans/{loan.id}/statement.pdf").status_code == 404
     page = client.get("/loans")
     assert str(loan.id) not in page.text
     assert "No loans yet" in page.text

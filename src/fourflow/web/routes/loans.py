@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from fourflow.core.errors import NotFound
 from fourflow.core.http import database_session
-from fourflow.core.i18n import N_, translate
+from fourflow.core.i18n import N_, current_language, translate
 from fourflow.core.money import Money
 from fourflow.core.pagination import PageRequest
+from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
@@ -108,3 +109,12 @@ def statement_csv(session: Db, principal: Reader, loan_id: uuid.UUID) -> Respons
                          f"{line.debit:.2f}", f"{line.credit:.2f}", f"{line.balance:.2f}"])
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="loan-{loan.id}-statement.csv"'})
+
+
+@router.get("/loans/{loan_id}/statement.pdf")
+def statement_pdf(session: Db, principal: Reader, loan_id: uuid.UUID) -> Response:
+    loan, lines = _statement(session, principal, loan_id)
+    seller = identity.organisation_by_id(session, loan.seller_organisation_id)
+    document = loans.statement_pdf(loan, lines, current_language(), seller.name if seller else "—")
+    return Response(document, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="loan-{loan.id}-statement.pdf"'})

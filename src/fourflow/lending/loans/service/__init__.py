@@ -33,6 +33,7 @@ from fourflow.lending.loans.service.loans import (
     schedule,
 )
 from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, payout_of, payout_repayments
+from fourflow.lending.loans.service.statement_pdf import statement_pdf
 from fourflow.lending.loans.service.statements import (
     MonthlyFlow,
     NextDue,
@@ -69,4 +70,5 @@ __all__ = [
     "repayments",
     "schedule",
     "statement",
+    "statement_pdf",
 ]
