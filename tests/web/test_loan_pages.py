@@ -166,3 +166,18 @@ def test_operations_disburse_a_loan(client: TestClient, demo: Session, clock: Fr
     assert client.post(f"/operations/loans/{loan.id}/disburse", data={"csrf_token": csrf}).status_code == 200
     assert demo.execute(text("SELECT count(*) FROM ledger_entries WHERE idempotency_key = :key"),
                         {"key": f"lending:loan:{loan.id}:disbursement"}).scalar_one() == 1
+
+
+def test_the_loans_are_paginated(client: TestClient, demo: Session, clock: FrozenClock) -> None:
+    for number in range(6):
+        offer = accepted_offer(demo, seller=seller_id(demo), amount=f"{1000 + number}.00")
+        service.book_loan(demo, CONTEXT, offer.id, f"book-{number}")
+        clock.advance(timedelta(minutes=1))  # newest first
+    _signed_in(client, SELLER)
+    first = client.get("/loans")
+    assert first.text.count('class="card loan"') == 5
+    assert "Page 1 of 2" in first.text
+    assert "1,005.00 USD" in first.text
+    second = client.get("/loans?page=2")
+    assert second.text.count('class="card loan"') == 1
+    assert "1,000.00 USD" in second.text
