@@ -110,18 +110,23 @@ def test_the_page_shows_exact_balances_schedule_and_repayments(client: TestClien
 def test_the_statement_csv_has_every_posting_with_a_running_balance(client: TestClient, demo: Session,
                                                                      clock: FrozenClock) -> None:
     loan = _repaid_loan(demo, clock)
-    _signed_in(client, SELLER)
+    csrf = _signed_in(client, SELLER)
     statement = client.get(f"/loans/{loan.id}/statement.csv")
     assert statement.status_code == 200
     assert statement.headers["content-type"].startswith("text/csv")
     assert statement.text.splitlines() == [
         "Date (UTC),Description,Account,Debit,Credit,Balance",
-        "2026-10-15 12:00,Loan disbursed to the seller's wallet,Principal,10000.00,0.00,10000.00",
+        "2026-10-15 12:00,Loan paid into your wallet,Principal,10000.00,0.00,10000.00",
         "2026-10-17 12:00,Interest of 2026-10-15,Interest,3.29,0.00,10003.29",
         "2026-10-17 12:00,Interest of 2026-10-16,Interest,3.29,0.00,10006.58",
-        "2026-10-17 12:00,Payout AMZ-77 allocated,Interest,0.00,6.58,10000.00",
-        "2026-10-17 12:00,Payout AMZ-77 allocated,Principal,0.00,493.42,9506.58",
+        "2026-10-17 12:00,Repaid from payout AMZ-77,Interest,0.00,6.58,10000.00",
+        "2026-10-17 12:00,Repaid from payout AMZ-77,Principal,0.00,493.42,9506.58",
     ]
+    choose_language(client, "zh_Hans", csrf)
+    chinese = client.get(f"/loans/{loan.id}/statement.csv").text.splitlines()
+    assert chinese[0] == "日期（UTC）,摘要,账户,借方,贷方,余额"
+    assert chinese[-1] == "2026-10-17 12:00,从回款 AMZ-77 中还款,本金,0.00,493.42,9506.58"
+    choose_language(client, "en", csrf)
     pdf = client.get(f"/loans/{loan.id}/statement.pdf")
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"

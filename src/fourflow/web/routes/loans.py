@@ -56,6 +56,11 @@ def _cents(amount: Any, currency: str) -> Any:
     return Money(amount, currency).quantized().amount
 
 
+def described(line: loans.StatementLine) -> str:
+    """The line's description in the reader's language."""
+    return translate(line.message, None, **dict(line.params)) if line.message else line.description
+
+
 def _loan_view(session: Session, loan: Any) -> dict[str, Any]:
     return {"loan": loan, "balances": loans.balances(session, loan),
             "next_due": loans.next_due(session, loan),
@@ -105,7 +110,7 @@ def statement_csv(session: Db, principal: Reader, loan_id: uuid.UUID) -> Respons
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([translate(column) for column in STATEMENT_COLUMNS])
     for line in lines:
-        writer.writerow([line.posted_at.strftime("%Y-%m-%d %H:%M"), line.description, label(line.account),
+        writer.writerow([line.posted_at.strftime("%Y-%m-%d %H:%M"), described(line), label(line.account),
                          f"{line.debit:.2f}", f"{line.credit:.2f}", f"{line.balance:.2f}"])
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="loan-{loan.id}-statement.csv"'})

@@ -45,6 +45,11 @@ def _font(language: Language, seller_name: str) -> str:
     return "Helvetica"
 
 
+def _description(line: StatementLine, language: Language) -> str:
+    text = translate(line.message, language, **dict(line.params)) if line.message else line.description
+    return escape(text)
+
+
 def statement_pdf(loan: Loan, lines: Sequence[StatementLine], language: Language, seller_name: str) -> bytes:
     font = _font(language, seller_name)
     title = ParagraphStyle("title", fontName=font, fontSize=15, leading=19, spaceAfter=6)
@@ -59,7 +64,7 @@ def statement_pdf(loan: Loan, lines: Sequence[StatementLine], language: Language
                                  title=translate(N_("Loan statement"), language))
     rows: list[list[object]] = [[Paragraph(text(column), body) for column in COLUMNS]]
     for line in lines:
-        rows.append([line.posted_at.strftime("%Y-%m-%d %H:%M"), Paragraph(escape(line.description), body),
+        rows.append([line.posted_at.strftime("%Y-%m-%d %H:%M"), Paragraph(_description(line, language), body),
                      text(ACCOUNTS.get(line.account, line.account)), f"{line.debit:,.2f}",
                      f"{line.credit:,.2f}", f"{line.balance:,.2f}"])
     table = Table(rows, colWidths=[28 * mm, 58 * mm, 20 * mm, 24 * mm, 24 * mm, 24 * mm], repeatRows=1)

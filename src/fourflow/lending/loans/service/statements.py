@@ -7,10 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from fourflow.core.clock import get_clock
+from fourflow.core.i18n import N_
 from fourflow.core.money import Money
 from fourflow.ledger import service as ledger
 from fourflow.lending import schedules
@@ -34,6 +36,10 @@ class StatementLine:
     debit: Decimal
     credit: Decimal
     balance: Decimal  # what the seller owes on the loan after this line
+    # The description as a msgid and its parameters, translated by the reader (``description`` is the
+    # entry's own, in English, for entries this module does not know).
+    message: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +86,22 @@ def statement(session: Session, loan: Loan) -> list[StatementLine]:
         lines.append(StatementLine(
             posted_at=entry.effective_at, description=entry.description, account=names[posting.account_id],
             debit=amount if amount > 0 else Decimal("0.00"),
-            credit=-amount if amount < 0 else Decimal("0.00"), balance=running))
+            credit=-amount if amount < 0 else Decimal("0.00"), balance=running,
+            **_described(entry.idempotency_key, entry.details)))
     return lines
+
+
+def _described(key: str, details: dict[str, Any] | None) -> dict[str, Any]:
+    """The loan's own entries named in words the seller reads in either language (the keys are the
+    ones disbursement, accrual and payouts write)."""
+    if key.endswith(":disbursement"):
+        return {"message": N_("Loan paid into your wallet")}
+    if ":interest:" in key:
+        return {"message": N_("Interest of {date}"), "params": (("date", key.rsplit(":", 1)[1]),)}
+    if key.startswith("lending:payout:") and key.endswith(":allocated") and details:
+        return {"message": N_("Repaid from payout {reference}"),
+                "params": (("reference", str(details.get("reference", ""))),)}
+    return {}
 
 
 def monthly_flows(session: Session, seller_organisation_id: uuid.UUID, currency: str) -> list[MonthlyFlow]:
