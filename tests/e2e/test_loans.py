@@ -56,6 +56,8 @@ def taken_loan(browser: Browser, live: LiveServer) -> uuid.UUID:
     try:
         _sign_in(page, live.url, SELLER)
         page.goto(f"{live.url}/financing?application={application_id}")
+        expect(page.locator("#take-loan")).to_be_visible()
+        screenshot(page, "financing-take-loan-desktop-en")
         page.click("#take-loan")
         page.wait_for_url(f"{live.url}/loans*")
         expect(page.locator("h1")).to_have_text("Loans")
