@@ -284,3 +284,13 @@ def channel_attempt_counts(session: Session) -> dict[tuple[str, str], int]:
 def accounts_with_code(session: Session, code: str) -> list[LedgerAccount]:
     return list(session.execute(select(LedgerAccount).where(LedgerAccount.code == code)
                                 .order_by(LedgerAccount.currency)).scalars())
+
+
+def postings_with_entries(session: Session, account_ids: Sequence[uuid.UUID]
+                          ) -> list[tuple[LedgerPosting, LedgerEntry]]:
+    """The posted movements of these accounts with their entries, in the order they were written."""
+    rows = session.execute(
+        select(LedgerPosting, LedgerEntry).join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .where(LedgerPosting.account_id.in_(list(account_ids)), LedgerPosting.phase == "posted")
+        .order_by(LedgerPosting.id)).all()
+    return [(posting, entry) for posting, entry in rows]

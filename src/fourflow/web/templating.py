@@ -52,6 +52,8 @@ def navigation_for(principal: Principal | None, *, development: bool) -> list[Na
     if principal.can(Permission.REQUEST_CREDIT_DECISION) and \
             principal.organisation_kind is OrganisationKind.SELLER:
         items.append(NavigationItem(N_("Financing"), "/financing", "financing"))
+        if principal.can(Permission.READ_LEDGER):
+            items.append(NavigationItem(N_("Loans"), "/loans", "loans"))
     if principal.can(Permission.READ_RISK):
         items.append(NavigationItem(N_("Risk"), "/risk", "risk"))
     if principal.can(Permission.REVIEW_CREDIT_APPLICATIONS):

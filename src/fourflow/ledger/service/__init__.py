@@ -16,6 +16,7 @@ from fourflow.ledger.service.journal import (
     list_accounts,
     open_account,
     post_pending,
+    postings_with_entries,
     reverse,
     transfer,
     transfers,
@@ -25,5 +26,6 @@ from fourflow.ledger.service.journal import (
 __all__ = [
     "Balance", "EntryWithPostings", "Invariants", "Posting", "RecordedEntry", "Side", "Transfer",
     "account_postings", "balance", "check_invariants", "entry", "get_account", "list_accounts",
-    "open_account", "post_pending", "reverse", "transfer", "transfers", "void_pending",
+    "open_account", "post_pending", "postings_with_entries",
+    "reverse", "transfer", "transfers", "void_pending",
 ]

@@ -364,6 +364,12 @@ def account_postings(session: Session, account: LedgerAccount,
     return repository.postings_page(session, account.id, request)
 
 
+def postings_with_entries(session: Session, account_ids: list[uuid.UUID]
+                          ) -> list[tuple[LedgerPosting, LedgerEntry]]:
+    """Every posted movement of these accounts with its entry (date, description), oldest first."""
+    return repository.postings_with_entries(session, account_ids)
+
+
 def entry(session: Session, entry_id: uuid.UUID) -> EntryWithPostings:
     found = repository.entry_by_id(session, entry_id)
     if found is None:

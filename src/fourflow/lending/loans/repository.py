@@ -121,3 +121,15 @@ def repaid_in_total(session: Session, loan_id: uuid.UUID) -> Decimal:
         LoanRepayment.fees_amount + LoanRepayment.interest_amount + LoanRepayment.principal_amount), 0))
         .where(LoanRepayment.loan_id == loan_id)).scalar_one()
     return Decimal(repaid)
+
+
+def payouts_of_seller(session: Session, seller_organisation_id: uuid.UUID) -> list[SellerPayout]:
+    return list(session.execute(select(SellerPayout).where(
+        SellerPayout.seller_organisation_id == seller_organisation_id)
+        .order_by(SellerPayout.received_on, SellerPayout.created_at)).scalars())
+
+
+def repayments_of_seller(session: Session, seller_organisation_id: uuid.UUID) -> list[LoanRepayment]:
+    return list(session.execute(select(LoanRepayment).where(
+        LoanRepayment.seller_organisation_id == seller_organisation_id)
+        .order_by(LoanRepayment.paid_on, LoanRepayment.created_at)).scalars())

@@ -8,6 +8,7 @@ from fourflow.web.routes import (
     funds,
     home,
     invitations,
+    loans,
     mailbox,
     operations,
     organisations,
@@ -17,5 +18,5 @@ from fourflow.web.routes import (
 )
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           funds.router, financing.router, trade_data.router, risk.router, operations.router,
+           funds.router, financing.router, loans.router, trade_data.router, risk.router, operations.router,
            developer.router, audit.router, mailbox.router, contracts.router]

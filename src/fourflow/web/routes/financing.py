@@ -24,6 +24,7 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.lending.applications import service
+from fourflow.lending.loans import service as loans
 from fourflow.lending.products import REPAYMENT_METHOD_LABELS, UNDERLYING_LABELS, USE_OF_FUNDS_LABELS
 from fourflow.risk.scorecard.reasons import localised_params
 from fourflow.risk.service.decisions import PRODUCT_LABELS
@@ -143,8 +144,9 @@ def _warnings(session: Session, principal: Principal, application: Any) -> dict[
                                                  limit=f"{limit.amount:,} {limit.currency}"))}
 
 
-def _offer_view(offer: Any) -> dict[str, Any]:
+def _offer_view(session: Session, offer: Any) -> dict[str, Any]:
     return {"offer": offer, "status": service.offer_status(offer),
+            "loan_booked": loans.loan_of_offer_exists(session, offer.id),
             "disbursed": offer.amount - offer.origination_fee,
             "instalments": [{"number": row["number"], "due_on": row["due_on"], **{
                 part: Decimal(row[part]["amount"]) for part in ("principal", "interest", "total")}}
@@ -181,7 +183,7 @@ def _page(request: Request, session: Session, principal: Principal, *, page: int
         application = service.get_application(session, shown, seller)
         offer = service.offer_of_application(session, application)
         result = {"application": application, "reasons": _reasons(application),
-                  **(_offer_view(offer) if offer is not None else {"offer": None})}
+                  **(_offer_view(session, offer) if offer is not None else {"offer": None})}
     if values is None:
         drafts = service.list_applications(session, seller, "draft", PageRequest(page=1, page_size=1)).items
         values = _draft_values(drafts[0]) if drafts else {
@@ -255,6 +257,25 @@ async def submit(request: Request, session: Db, principal: Applicant) -> Respons
             return _page(request, session, principal, values=values, status_code=422,
                          errors={field: _named(field, message)})
         return RedirectResponse(f"/financing?application={submitted.application.id}#result", status_code=303)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/financing/offers/{offer_id}/loan")
+async def take_loan(request: Request, session: Db, principal: Applicant, offer_id: uuid.UUID) -> Response:
+    """Book the loan on the seller's accepted offer; the form's key makes a double submit book once."""
+    form = await request.form()
+    key = str(form.get("idempotency_key", "")).strip()[:100] or f"web:{uuid.uuid4()}"
+
+    def run() -> Response:
+        loan, error = attempt(session, lambda: loans.book_loan(
+            session, principal.audit_context(), offer_id, key,
+            seller_organisation_id=principal.organisation_id, booked_by_user_id=principal.user_id))
+        if error is not None or loan is None:
+            shown = service.get_offer(session, offer_id, principal.organisation_id).application_id
+            return _page(request, session, principal, shown=shown, status_code=409,
+                         errors={"form": _message(error) if error else ""})
+        return RedirectResponse(f"/loans#loan-{loan.id}", status_code=303)
 
     return await run_in_threadpool(run)
 

@@ -1,40 +1,70 @@
-"""Operations: bank accounts and their reconciliation breaks, payment channels, payouts."""
+"""Operations: loans awaiting disbursement, bank accounts and their reconciliation breaks, payment
+channels, payouts."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.http import database_session
-from fourflow.core.i18n import current_language, translate
+from fourflow.core.i18n import N_, current_language, translate
 from fourflow.core.pagination import PageRequest
+from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
-from fourflow.identity.roles import Permission
+from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.ledger.channels.registry import payment_router
 from fourflow.ledger.service import fx, get_account, payments, reconciliation
+from fourflow.lending.loans import service as loans
 from fourflow.web.forms import attempt
+from fourflow.web.routes.loans import label
 from fourflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(database_session, scope="function")]
 Operator = Annotated[Principal, Depends(require(Permission.SEE_CHANNELS))]
 Reconciler = Annotated[Principal, Depends(require(Permission.RECONCILE))]
+Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
+DISBURSED = N_("Loan disbursed: {amount} paid into the wallet of {seller}.")
 
 
-@router.get("/operations")
-def operations(request: Request, session: Db, principal: Operator) -> Response:
+def _operations_page(request: Request, session: Session, principal: Principal, *, page: int = 1,
+                     notice: str | None = None, error: str | None = None, status_code: int = 200) -> Response:
+    awaiting = loans.list_loans(session, None, "awaiting_disbursement", PageRequest(page=page, page_size=10))
+    sellers = {organisation.id: organisation.name
+               for organisation in identity.organisations_of_kind(session, OrganisationKind.SELLER.value)}
     return render(request, "operations.html", {
+        "awaiting": awaiting, "sellers": sellers, "label": label,
+        "may_disburse": principal.can(Permission.MOVE_MONEY), "notice": notice, "error": error,
         "banks": reconciliation.bank_accounts_overview(session),
         "channels": payments.channel_health(session, payment_router()),
         "payments": payments.recent_payments(session, PageRequest(page=1, page_size=20), None),
         "exposure": fx.exposure(session),
-    }, active="operations")
+    }, status_code=status_code, active="operations")
+
+
+@router.get("/operations")
+def operations(request: Request, session: Db, principal: Operator, page: int = Query(1, ge=1)) -> Response:
+    return _operations_page(request, session, principal, page=page)
+
+
+@router.post("/operations/loans/{loan_id}/disburse")
+def disburse(request: Request, session: Db, principal: Treasurer, loan_id: uuid.UUID) -> Response:
+    """Pay the loan into the seller's wallet, the fee netted; a loan disbursed already is unchanged."""
+    loan, error = attempt(session, lambda: loans.disburse(session, principal.audit_context(), loan_id,
+                                                          disbursed_by_user_id=principal.user_id))
+    if error is not None or loan is None:
+        return _operations_page(request, session, principal, status_code=409,
+                                error=error.localised(current_language()) if error else None)
+    seller = identity.organisation_by_id(session, loan.seller_organisation_id)
+    paid = f"{loan.principal_amount - loan.origination_fee_amount:,.2f} {loan.currency}"
+    return _operations_page(request, session, principal, notice=translate(
+        DISBURSED, amount=paid, seller=seller.name if seller else "—"))
 
 
 def _reconciliation_page(request: Request, session: Session, account_id: uuid.UUID, *,

@@ -46,7 +46,7 @@
       yAxis: { type: "value", name: element.dataset.unit || "", min: max ? 0 : undefined, max: max },
       series: series.map(function (item) {
         return { name: item.name, type: item.type, data: item.values.map(number),
-                 connectNulls: false, symbolSize: 6 };
+                 connectNulls: false, symbolSize: 6, barMaxWidth: 48 };
       })
     };
   }

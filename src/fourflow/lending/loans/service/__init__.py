@@ -33,10 +33,42 @@ from fourflow.lending.loans.service.loans import (
     schedule,
 )
 from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, payout_of, payout_repayments
+from fourflow.lending.loans.service.statement_pdf import statement_pdf
+from fourflow.lending.loans.service.statements import (
+    MonthlyFlow,
+    NextDue,
+    StatementLine,
+    monthly_flows,
+    next_due,
+    statement,
+)
 
 __all__ = [
-    "DEFAULT_COLLECTION_CHANNEL", "DEFAULT_FUNDER", "LoanAccounts", "LoanBalances", "PayoutApplied",
-    "accounts", "accrue_all", "accrue_interest", "active_loan_ids", "apply_payout", "balances",
-    "book_loan", "disburse", "get_loan", "list_loans", "loan_of_offer_exists", "payout_of",
-    "payout_repayments", "repayments", "schedule",
+    "DEFAULT_COLLECTION_CHANNEL",
+    "DEFAULT_FUNDER",
+    "LoanAccounts",
+    "LoanBalances",
+    "MonthlyFlow",
+    "NextDue",
+    "PayoutApplied",
+    "StatementLine",
+    "accounts",
+    "accrue_all",
+    "accrue_interest",
+    "active_loan_ids",
+    "apply_payout",
+    "balances",
+    "book_loan",
+    "disburse",
+    "get_loan",
+    "list_loans",
+    "loan_of_offer_exists",
+    "monthly_flows",
+    "next_due",
+    "payout_of",
+    "payout_repayments",
+    "repayments",
+    "schedule",
+    "statement",
+    "statement_pdf",
 ]

@@ -1,0 +1,125 @@
+"""The seller's loans (F5): each loan's balances, next amount due, schedule and the repayments taken
+from payouts, a chart of payouts against repayments by month, and the loan's statement (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from fourflow.core.errors import NotFound
+from fourflow.core.http import database_session
+from fourflow.core.i18n import N_, current_language, translate
+from fourflow.core.money import Money
+from fourflow.core.pagination import PageRequest
+from fourflow.identity import service as identity
+from fourflow.identity.dependencies import require
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import OrganisationKind, Permission
+from fourflow.lending.loans import service as loans
+from fourflow.risk.service.decisions import PRODUCT_LABELS
+from fourflow.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Db = Annotated[Session, Depends(database_session, scope="function")]
+Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
+PAGE_SIZE = 5
+STATUS_LABELS = {"awaiting_disbursement": N_("Awaiting disbursement"), "active": N_("Repaying"),
+                 "closed": N_("Repaid")}
+ACCOUNT_LABELS = {"loan:principal": N_("Principal"), "loan:interest": N_("Interest"),
+                  "loan:fees": N_("Fees")}
+STATEMENT_COLUMNS = (N_("Date (UTC)"), N_("Description"), N_("Account"), N_("Debit"), N_("Credit"),
+                     N_("Balance"))
+
+
+def seller_reader(principal: Reader) -> Principal:
+    """The Loans page is a seller's own: staff read loans through Operations and the API."""
+    if principal.organisation_kind is not OrganisationKind.SELLER:
+        raise NotFound()
+    return principal
+
+
+Seller = Annotated[Principal, Depends(seller_reader)]
+
+
+def label(code: str) -> str:
+    known = STATUS_LABELS.get(code) or PRODUCT_LABELS.get(code) or ACCOUNT_LABELS.get(code)
+    return translate(known) if known else code
+
+
+def _cents(amount: Any, currency: str) -> Any:
+    return Money(amount, currency).quantized().amount
+
+
+def described(line: loans.StatementLine) -> str:
+    """The line's description in the reader's language."""
+    return translate(line.message, None, **dict(line.params)) if line.message else line.description
+
+
+def _loan_view(session: Session, loan: Any) -> dict[str, Any]:
+    return {"loan": loan, "balances": loans.balances(session, loan),
+            "next_due": loans.next_due(session, loan),
+            "schedule": loans.schedule(session, loan).instalments,
+            "repayments": [{"paid_on": repayment.paid_on,
+                            "reference": loans.payout_of(session, repayment).reference,
+                            **{part: _cents(getattr(repayment, f"{part}_amount"), loan.currency)
+                               for part in ("fees", "interest", "principal")}}
+                           for repayment in loans.repayments(session, loan)]}
+
+
+def _chart(session: Session, principal: Principal, currency: str | None) -> dict[str, Any] | None:
+    if currency is None:
+        return None
+    flows = loans.monthly_flows(session, principal.organisation_id, currency)
+    if not flows:
+        return None
+    return {"currency": currency, "labels": [flow.month for flow in flows],
+            "series": [
+                {"name": translate(N_("Payouts")), "type": "bar", "values": [str(f.payouts) for f in flows]},
+                {"name": translate(N_("Repayments")), "type": "bar",
+                 "values": [str(f.repayments) for f in flows]}],
+            "flows": flows}
+
+
+@router.get("/loans")
+def loans_page(request: Request, session: Db, principal: Seller, page: int = Query(1, ge=1)) -> Response:
+    listed = loans.list_loans(session, principal.organisation_id, None,
+                              PageRequest(page=page, page_size=PAGE_SIZE))
+    views = [_loan_view(session, loan) for loan in listed.items]
+    return render(request, "loans.html", {
+        "loans": listed, "views": views, "label": label,
+        "chart": _chart(session, principal, listed.items[0].currency if listed.items else None)},
+        active="loans")
+
+
+def _statement(session: Session, principal: Principal, loan_id: uuid.UUID) -> tuple[Any, list[Any]]:
+    scope = None if principal.is_platform_staff else principal.organisation_id
+    loan = loans.get_loan(session, loan_id, scope)
+    return loan, loans.statement(session, loan)
+
+
+@router.get("/loans/{loan_id}/statement.csv")
+def statement_csv(session: Db, principal: Reader, loan_id: uuid.UUID) -> Response:
+    loan, lines = _statement(session, principal, loan_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([translate(column) for column in STATEMENT_COLUMNS])
+    for line in lines:
+        writer.writerow([line.posted_at.strftime("%Y-%m-%d %H:%M"), described(line), label(line.account),
+                         f"{line.debit:.2f}", f"{line.credit:.2f}", f"{line.balance:.2f}"])
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="loan-{loan.id}-statement.csv"'})
+
+
+@router.get("/loans/{loan_id}/statement.pdf")
+def statement_pdf(session: Db, principal: Reader, loan_id: uuid.UUID) -> Response:
+    loan, lines = _statement(session, principal, loan_id)
+    seller = identity.organisation_by_id(session, loan.seller_organisation_id)
+    document = loans.statement_pdf(loan, lines, current_language(), seller.name if seller else "—")
+    return Response(document, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="loan-{loan.id}-statement.pdf"'})

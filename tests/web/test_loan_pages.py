@@ -1,0 +1,188 @@
+"""The seller's Loans page (taking the loan from the accepted offer, balances, next due, schedule,
+repayments, the chart, the statement) and operations' disbursement, on the demo world (lumen-electronics
+borrows from harbour-capital) on a frozen clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from fourflow.core.clock import FrozenClock, set_clock
+from fourflow.lending.loans import service
+from fourflow.lending.loans.models import Loan
+from tests.helpers import choose_language, count, sign_in
+from tests.lending.loans.conftest import CONTEXT, NOW, accepted_offer, seller_id
+
+SELLER = "owner@lumen.demo"
+OTHER_SELLER = "owner@silkroad.demo"
+OPERATIONS = "operations@fourflow.demo"
+
+
+@pytest.fixture
+def clock() -> Iterator[FrozenClock]:
+    frozen = FrozenClock(NOW)
+    previous = set_clock(frozen)
+    yield frozen
+    set_clock(previous)
+
+
+def _signed_in(client: TestClient, email: str) -> str:
+    csrf = sign_in(client, email)
+    choose_language(client, "en", csrf)
+    return csrf
+
+
+def _repaid_loan(demo: Session, clock: FrozenClock) -> Loan:
+    """10,000.00 USD at 12 % for 30 days (bullet, fee 1 % = 100.00), disbursed on 15 October; on
+    17 October a payout of 500.00 pays the interest of 15–16 October, 10,000 × 0.12 × 2 ÷ 365 =
+    6.575… = 6.58 (posted 3.29 a day), and 493.42 of principal."""
+    offer = accepted_offer(demo, seller=seller_id(demo))
+    loan = service.book_loan(demo, CONTEXT, offer.id, "book-1")
+    service.disburse(demo, CONTEXT, loan.id)
+    clock.advance(timedelta(days=2))
+    service.apply_payout(demo, CONTEXT, loan.seller_organisation_id, Decimal("500.00"), "USD", "AMZ-77")
+    return loan
+
+
+def test_take_the_loan_from_the_accepted_offer(client: TestClient, demo: Session, clock: FrozenClock) -> None:
+    offer = accepted_offer(demo, seller=seller_id(demo))
+    csrf = _signed_in(client, SELLER)
+    page = client.get(f"/financing?application={offer.application_id}")
+    assert "You accepted this offer" in page.text
+    assert 'id="take-loan"' in page.text
+    key = re.search(r'name="idempotency_key" value="([^"]+:loan)"', page.text)
+    assert key is not None
+    form = {"csrf_token": csrf, "idempotency_key": key.group(1)}
+    taken = client.post(f"/financing/offers/{offer.id}/loan", data=form, follow_redirects=False)
+    assert taken.status_code == 303, taken.text
+    loan_id = demo.execute(text("SELECT id FROM lending_loans")).scalar_one()
+    assert taken.headers["location"] == f"/loans#loan-{loan_id}"
+    # The same form posted twice (a double click) books one loan.
+    again = client.post(f"/financing/offers/{offer.id}/loan", data=form, follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, f"/loans#loan-{loan_id}")
+    assert count(demo, "lending_loans") == 1
+    # Another rendered form (another key) is refused in words.
+    other = client.post(f"/financing/offers/{offer.id}/loan", data={**form, "idempotency_key": "web:x:loan"})
+    assert other.status_code == 409
+    assert "A loan has been booked on this offer already." in other.text
+    after = client.get(f"/financing?application={offer.application_id}")
+    assert "Your loan is booked." in after.text
+    assert 'id="take-loan"' not in after.text
+    loans_page = client.get("/loans")
+    assert 'aria-current="page">Loans</a>' in loans_page.text
+    assert "Awaiting disbursement" in loans_page.text
+    assert "No repayments yet" in loans_page.text
+
+
+def test_the_page_shows_exact_balances_schedule_and_repayments(client: TestClient, demo: Session,
+                                                               clock: FrozenClock) -> None:
+    loan = _repaid_loan(demo, clock)
+    _signed_in(client, SELLER)
+    page = client.get("/loans")
+    assert page.status_code == 200
+    section = page.text[page.text.index(f'id="loan-{loan.id}"'):]
+    figures = re.findall(r'<strong class="figure">([^<]*)</strong>', section)
+    # Principal outstanding, interest owed, fees owed, next due (all 10,098.63 by 14 November less 500.00).
+    assert figures == ["9,506.58 USD", "0.00 USD", "0.00 USD", "9,598.63 USD"]
+    assert "on 2026-11-14" in section
+    assert "Repaying" in section
+    schedule = re.findall(r'<td class="date">([0-9-]{10})</td>\s*<td class="number">([^<]*)</td>\s*'
+                          r'<td class="number">([^<]*)</td>\s*<td class="number">([^<]*)</td>', section)
+    assert schedule == [("2026-11-14", "10,000.00", "98.63", "10,098.63")]
+    repayments = re.findall(r'<td class="date">(2026-10-17)<span[^>]*>([^<]*)</span></td>\s*'
+                            r'<td class="hide-phone">[^<]*</td>\s*<td class="number">([^<]*)</td>\s*'
+                            r'<td class="number">([^<]*)</td>\s*<td class="number">([^<]*)</td>', section)
+    assert repayments == [("2026-10-17", "AMZ-77", "0.00", "6.58", "493.42")]
+    # Payouts against repayments by month.
+    assert '''data-labels='["2026-10"]\'''' in page.text
+    assert '"values": ["500.00"]' in page.text
+    assert 'data-chart="series"' in page.text
+    assert f'href="/loans/{loan.id}/statement.csv"' in section
+
+
+def test_the_statement_csv_has_every_posting_with_a_running_balance(client: TestClient, demo: Session,
+                                                                     clock: FrozenClock) -> None:
+    loan = _repaid_loan(demo, clock)
+    csrf = _signed_in(client, SELLER)
+    statement = client.get(f"/loans/{loan.id}/statement.csv")
+    assert statement.status_code == 200
+    assert statement.headers["content-type"].startswith("text/csv")
+    assert statement.text.splitlines() == [
+        "Date (UTC),Description,Account,Debit,Credit,Balance",
+        "2026-10-15 12:00,Loan paid into your wallet,Principal,10000.00,0.00,10000.00",
+        "2026-10-17 12:00,Interest of 2026-10-15,Interest,3.29,0.00,10003.29",
+        "2026-10-17 12:00,Interest of 2026-10-16,Interest,3.29,0.00,10006.58",
+        "2026-10-17 12:00,Repaid from payout AMZ-77,Interest,0.00,6.58,10000.00",
+        "2026-10-17 12:00,Repaid from payout AMZ-77,Principal,0.00,493.42,9506.58",
+    ]
+    choose_language(client, "zh_Hans", csrf)
+    chinese = client.get(f"/loans/{loan.id}/statement.csv").text.splitlines()
+    assert chinese[0] == "日期（UTC）,摘要,账户,借方,贷方,余额"
+    assert chinese[-1] == "2026-10-17 12:00,从回款 AMZ-77 中还款,本金,0.00,493.42,9506.58"
+    choose_language(client, "en", csrf)
+    pdf = client.get(f"/loans/{loan.id}/statement.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert client.get(f"/loans/{loan.id}/statement.pdf").content == pdf.content  # deterministic
+
+
+def test_another_seller_sees_nothing_of_the_loan(client: TestClient, demo: Session,
+                                                 clock: FrozenClock) -> None:
+    loan = _repaid_loan(demo, clock)
+    _signed_in(client, OTHER_SELLER)
+    assert client.get(f"/loans/{loan.id}/statement.csv").status_code == 404
+    assert client.get(f"/loans/{loan.id}/statement.pdf").status_code == 404
+    page = client.get("/loans")
+    assert str(loan.id) not in page.text
+    assert "No loans yet" in page.text
+    client.cookies.clear()
+    sign_in(client, OPERATIONS)
+    assert client.get("/loans").status_code == 404  # staff read loans on the Operations page
+
+
+def test_operations_disburse_a_loan(client: TestClient, demo: Session, clock: FrozenClock) -> None:
+    offer = accepted_offer(demo, seller=seller_id(demo))
+    loan = service.book_loan(demo, CONTEXT, offer.id, "book-1")
+    seller_csrf = _signed_in(client, SELLER)
+    refused = client.post(f"/operations/loans/{loan.id}/disburse", data={"csrf_token": seller_csrf})
+    assert refused.status_code == 403
+    client.cookies.clear()
+    csrf = _signed_in(client, OPERATIONS)
+    page = client.get("/operations")
+    assert "Loans awaiting disbursement" in page.text
+    assert f'id="disburse-{loan.id}"' in page.text
+    assert "9,900.00 USD" in page.text  # to the wallet, the 1 % fee netted
+    done = client.post(f"/operations/loans/{loan.id}/disburse", data={"csrf_token": csrf})
+    assert done.status_code == 200, done.text
+    assert ("Loan disbursed: 9,900.00 USD paid into the wallet of Shenzhen Lumen Electronics Co., Ltd."
+            in done.text)
+    assert "No loans are waiting to be disbursed." in done.text
+    demo.refresh(loan)
+    assert loan.status == "active"
+    # Twice changes nothing.
+    assert client.post(f"/operations/loans/{loan.id}/disburse", data={"csrf_token": csrf}).status_code == 200
+    assert demo.execute(text("SELECT count(*) FROM ledger_entries WHERE idempotency_key = :key"),
+                        {"key": f"lending:loan:{loan.id}:disbursement"}).scalar_one() == 1
+
+
+def test_the_loans_are_paginated(client: TestClient, demo: Session, clock: FrozenClock) -> None:
+    for number in range(6):
+        offer = accepted_offer(demo, seller=seller_id(demo), amount=f"{1000 + number}.00")
+        service.book_loan(demo, CONTEXT, offer.id, f"book-{number}")
+        clock.advance(timedelta(minutes=1))  # newest first
+    _signed_in(client, SELLER)
+    first = client.get("/loans")
+    assert first.text.count('class="card loan"') == 5
+    assert "Page 1 of 2" in first.text
+    assert "1,005.00 USD" in first.text
+    second = client.get("/loans?page=2")
+    assert second.text.count('class="card loan"') == 1
+    assert "1,000.00 USD" in second.text
