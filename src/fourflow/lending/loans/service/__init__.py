@@ -29,6 +29,7 @@ from fourflow.lending.loans.service.loans import (
     get_loan,
     list_loans,
     loan_of_offer_exists,
+    mark_written_off,
     repayments,
     schedule,
 )
@@ -37,6 +38,6 @@ from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, 
 __all__ = [
     "DEFAULT_COLLECTION_CHANNEL", "DEFAULT_FUNDER", "LoanAccounts", "LoanBalances", "PayoutApplied",
     "accounts", "accrue_all", "accrue_interest", "active_loan_ids", "apply_payout", "balances",
-    "book_loan", "disburse", "get_loan", "list_loans", "loan_of_offer_exists", "payout_of",
-    "payout_repayments", "repayments", "schedule",
+    "book_loan", "disburse", "get_loan", "list_loans", "loan_of_offer_exists", "mark_written_off",
+    "payout_of", "payout_repayments", "repayments", "schedule",
 ]

@@ -1,0 +1,82 @@
+"""Collection actions taken on overdue loans, and the write-offs and recoveries of loans.
+
+An action is created by the daily collections job from the strategy (``collections@v1``), once per
+(loan, day, action); a write-off is one per loan; a recovery is one per (loan, reference).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fourflow.core.models import Base, UUIDPrimaryKey
+
+ACTIONS = ("reminder", "call_task", "formal_notice", "stock_lock", "legal", "asset_disposal")
+
+
+class CollectionAction(UUIDPrimaryKey, Base):
+    __tablename__ = "lending_collection_actions"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "action_on", "action"),
+        CheckConstraint("action IN ('reminder', 'call_task', 'formal_notice', 'stock_lock', 'legal', "
+                        "'asset_disposal')", name="action"),
+        CheckConstraint("days_past_due > 0", name="days_past_due_positive"),
+        Index("ix_lending_collection_actions_seller_on", "seller_organisation_id", "action_on"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    action_on: Mapped[date]
+    action: Mapped[str] = mapped_column(String(24))
+    bucket: Mapped[str] = mapped_column(String(8))
+    days_past_due: Mapped[int]
+    overdue_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    willingness: Mapped[str] = mapped_column(String(16))
+    strategy_version: Mapped[str] = mapped_column(String(32))
+    # [{"code": …, "message": N_ text, "params": {…}}]: rendered in the reader's language.
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    created_at: Mapped[datetime]
+
+
+class LoanWriteOff(UUIDPrimaryKey, Base):
+    __tablename__ = "lending_loan_write_offs"
+    __table_args__ = (UniqueConstraint("loan_id"),)
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    written_off_on: Mapped[date]
+    days_past_due: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    interest_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    fees_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    # The part of the principal the funder bears (its deployed capital is lost).
+    funder_loss_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    reason: Mapped[str] = mapped_column(String(500))
+    written_off_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class LoanRecovery(UUIDPrimaryKey, Base):
+    __tablename__ = "lending_loan_recoveries"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "reference"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    reference: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(64))
+    received_on: Mapped[date]
+    recorded_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
