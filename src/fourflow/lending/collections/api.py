@@ -1,0 +1,119 @@
+"""Collections API: a loan's days past due, the collection actions (platform staff see every
+seller's, a seller its own loans'), and write-off and recovery (staff who may move money).
+
+Another seller's loan answers 404; sellers may not write off or record recoveries (403)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from fourflow.core.http import database_session
+from fourflow.core.i18n import current_language, translate
+from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.identity.dependencies import require
+from fourflow.identity.principal import Principal
+from fourflow.identity.roles import Permission
+from fourflow.lending.collections import service
+from fourflow.lending.collections.models import CollectionAction, LoanRecovery, LoanWriteOff
+from fourflow.lending.collections.schemas import (
+    CollectionActionOut,
+    DelinquencyOut,
+    RecoveryIn,
+    RecoveryOut,
+    WriteOffIn,
+    WriteOffOut,
+)
+from fourflow.lending.loans import service as loans
+
+router = APIRouter(prefix="/api/v1/lending", tags=["lending"])
+Db = Annotated[Session, Depends(database_session, scope="function")]
+Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
+Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
+
+
+def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
+    return PageRequest(page=page, page_size=page_size)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def _scope(principal: Principal) -> uuid.UUID | None:
+    return None if principal.is_platform_staff else principal.organisation_id
+
+
+@router.get("/loans/{loan_id}/delinquency", response_model=DelinquencyOut)
+def delinquency(session: Db, principal: Reader, loan_id: uuid.UUID,
+                as_of: date | None = Query(None, description="Today by default; never a future day")
+                ) -> DelinquencyOut:
+    found = service.delinquency_of(session, loan_id, _scope(principal), as_of)
+    late = found.delinquency
+    return DelinquencyOut(
+        loan_id=found.loan.id, as_of=found.as_of, days_past_due=late.days_past_due, bucket=late.bucket.value,
+        bucket_label=translate(service.BUCKET_LABELS[late.bucket], current_language()),
+        overdue=_cents(late.overdue_amount), currency=found.loan.currency,
+        oldest_unpaid_due_on=late.oldest_unpaid_due_on, willingness=found.willingness.value,
+        last_repaid_on=found.last_repaid_on)
+
+
+@router.get("/collections", response_model=PageOut[CollectionActionOut])
+def list_actions(session: Db, principal: Reader, paging: Paging, loan_id: uuid.UUID | None = None,
+                 action_on: date | None = None,
+                 action: service.Action | None = Query(None, description="reminder, call_task, …")
+                 ) -> PageOut[CollectionActionOut]:
+    page = service.list_actions(session, _scope(principal), paging, loan_id=loan_id, action_on=action_on,
+                                action=action.value if action is not None else None)
+    return PageOut.of(page.map(action_out))
+
+
+@router.post("/loans/{loan_id}/write-off", response_model=WriteOffOut)
+def write_off(session: Db, principal: Treasurer, loan_id: uuid.UUID, body: WriteOffIn) -> WriteOffOut:
+    """Write off a loan past 90 days past due (MONEY-FLOWS event 10); again: the same write-off."""
+    row = service.write_off(session, principal.audit_context(), loan_id, body.reason,
+                            written_off_by_user_id=principal.user_id)
+    return write_off_out(row)
+
+
+@router.post("/loans/{loan_id}/recoveries", response_model=RecoveryOut)
+def record_recovery(session: Db, principal: Treasurer, loan_id: uuid.UUID, body: RecoveryIn,
+                    response: Response) -> RecoveryOut:
+    """Money recovered on a written-off loan: 201 once per reference, 200 on a repeat."""
+    recorded = service.record_recovery(
+        session, principal.audit_context(), loan_id, body.amount, body.currency.upper(), body.reference,
+        channel=body.channel or loans.DEFAULT_COLLECTION_CHANNEL, recorded_by_user_id=principal.user_id)
+    response.status_code = 201 if recorded.created else 200
+    return recovery_out(recorded.recovery)
+
+
+def action_out(row: CollectionAction) -> CollectionActionOut:
+    language = current_language()
+    return CollectionActionOut(
+        id=row.id, loan_id=row.loan_id, seller_id=row.seller_organisation_id, action_on=row.action_on,
+        action=row.action,
+        action_label=translate(service.ACTION_LABELS[service.Action(row.action)], language),
+        bucket=row.bucket, days_past_due=row.days_past_due, overdue=_cents(row.overdue_amount),
+        currency=row.currency, willingness=row.willingness, strategy_version=row.strategy_version,
+        reasons=service.render_reasons(row.reasons, language), created_at=row.created_at)
+
+
+def write_off_out(row: LoanWriteOff) -> WriteOffOut:
+    return WriteOffOut(id=row.id, loan_id=row.loan_id, written_off_on=row.written_off_on,
+                       days_past_due=row.days_past_due, currency=row.currency,
+                       principal=_cents(row.principal_amount), interest=_cents(row.interest_amount),
+                       fees=_cents(row.fees_amount), funder_loss=_cents(row.funder_loss_amount),
+                       reason=row.reason)
+
+
+def recovery_out(row: LoanRecovery) -> RecoveryOut:
+    return RecoveryOut(id=row.id, loan_id=row.loan_id, reference=row.reference, amount=_cents(row.amount),
+                       currency=row.currency, channel=row.channel, received_on=row.received_on)
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"))

@@ -1,0 +1,45 @@
+"""Collections jobs: the daily run over every active loan (after the night's accrual), and the
+reminder mails it enqueues."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from procrastinate import Blueprint
+
+from fourflow.audit.service import AuditContext
+from fourflow.core.database import Database
+from fourflow.core.jobs import job_runtime
+from fourflow.lending.collections import service
+from fourflow.lending.loans import service as loans
+from fourflow.notifications.mail import transport_for
+
+blueprint = Blueprint()
+# Every day at 01:00 UTC, after the 00:30 accrual: today's actions for yesterday's repayments.
+COLLECTIONS_CRON = "0 1 * * *"
+
+
+def collect_all(database: Database, as_of: date) -> int:
+    """Each active loan in its own transaction; safe to run again (one action per loan, day and
+    action). Returns the actions created."""
+    with database.unit_of_work() as session:
+        loan_ids: list[uuid.UUID] = loans.active_loan_ids(session)
+    created = 0
+    for loan_id in loan_ids:
+        with database.unit_of_work() as session:
+            created += len(service.collect_loan(session, AuditContext.system(), loan_id, as_of))
+    return created
+
+
+@blueprint.periodic(cron=COLLECTIONS_CRON)
+@blueprint.task(name="collect_all", retry=3)
+def collect_all_loans(timestamp: int) -> None:
+    collect_all(job_runtime().database, datetime.fromtimestamp(timestamp, UTC).date())
+
+
+@blueprint.task(name="send_collection_reminder", retry=5)
+def send_collection_reminder(action_id: str) -> None:
+    runtime = job_runtime()
+    with runtime.database.unit_of_work() as session:
+        service.send_reminder(session, transport_for(runtime.settings.mail), uuid.UUID(action_id))
