@@ -90,9 +90,32 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lending_loan_recoveries')),
     sa.UniqueConstraint('loan_id', 'reference', name=op.f('uq_lending_loan_recoveries_loan_id_reference'))
     )
+    op.create_table('lending_stock_lock_events',
+    sa.Column('loan_id', sa.Uuid(), nullable=False),
+    sa.Column('seller_organisation_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('warehouse', sa.String(length=64), nullable=False),
+    sa.Column('sku', sa.String(length=100), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('requested_by_user_id', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    _id(),
+    sa.CheckConstraint("kind IN ('lock', 'release')", name=op.f('ck_lending_stock_lock_events_kind')),
+    sa.CheckConstraint('units > 0', name=op.f('ck_lending_stock_lock_events_units_positive')),
+    sa.ForeignKeyConstraint(['loan_id'], ['lending_loans.id'], name=op.f('fk_lending_stock_lock_events_loan_id_lending_loans')),
+    sa.ForeignKeyConstraint(['seller_organisation_id'], ['organisations.id'], name=op.f('fk_lending_stock_lock_events_seller_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['requested_by_user_id'], ['users.id'], name=op.f('fk_lending_stock_lock_events_requested_by_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lending_stock_lock_events')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_lending_stock_lock_events_idempotency_key'))
+    )
+    op.create_index('ix_lending_stock_lock_events_loan', 'lending_stock_lock_events', ['loan_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_lending_stock_lock_events_loan', table_name='lending_stock_lock_events')
+    op.drop_table('lending_stock_lock_events')
     op.drop_table('lending_loan_recoveries')
     op.drop_table('lending_loan_write_offs')
     op.drop_index('ix_lending_collection_actions_seller_on', table_name='lending_collection_actions')

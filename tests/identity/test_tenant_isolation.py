@@ -58,7 +58,8 @@ SHOPIFY_CHARGE = json.dumps({"transactions": [{
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
                  "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/", "/api/v1/risk/models/",
                  "/api/v1/lending/review-queue/")
-PLATFORM_ONLY_ACTIONS = ("/replay", "/disburse", "/write-off", "/recoveries")
+PLATFORM_ONLY_ACTIONS = ("/replay", "/disburse", "/write-off", "/recoveries", "/stock/lock",
+                         "/stock/release")
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
     "/invitations": {"email": "x@example.com", "role": "seller_finance"},
@@ -69,13 +70,15 @@ VALID_BODIES = {
     "/statements": None,
     "/write-off": {"reason": "tenant test"},
     "/recoveries": {"amount": "1.00", "currency": "USD", "reference": "tenant-test"},
+    "/stock/lock": {"reason": "tenant test"},
+    "/stock/release": {"reason": "tenant test"},
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
                   "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks",
                   "lending_applications", "lending_offers", "lending_loans", "lending_payouts",
                   "lending_loan_repayments", "lending_collection_actions", "lending_loan_write_offs",
-                  "lending_loan_recoveries")
+                  "lending_loan_recoveries", "lending_stock_lock_events")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:

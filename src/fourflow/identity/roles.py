@@ -56,6 +56,8 @@ class Permission(StrEnum):
     MANAGE_RISK_RULES = "platform:risk:rules:manage"
     # Decide the financing applications the risk engine referred to a person.
     REVIEW_CREDIT_APPLICATIONS = "platform:lending:applications:review"
+    # Lock and release sellers' pledged stock; confirm or dismiss post-loan monitoring alerts.
+    MANAGE_COLLECTIONS = "platform:lending:collections:manage"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -113,11 +115,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER_DEVELOPER: _EVERYONE | {Permission.MANAGE_API_CLIENTS},
     Role.RISK_OFFICER: _PLATFORM_STAFF | {Permission.READ_RISK, Permission.MANAGE_RISK_RULES,
                                           Permission.REQUEST_CREDIT_DECISION,
-                                          Permission.REVIEW_CREDIT_APPLICATIONS},
+                                          Permission.REVIEW_CREDIT_APPLICATIONS,
+                                          Permission.MANAGE_COLLECTIONS},
     Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK,
                                                 Permission.SEE_BUYER_PERSONAL_DATA},
     Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS,
-                                        Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA},
+                                        Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA,
+                                        Permission.MANAGE_COLLECTIONS},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
        Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY,

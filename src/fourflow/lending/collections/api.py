@@ -26,6 +26,9 @@ from fourflow.lending.collections.schemas import (
     DelinquencyOut,
     RecoveryIn,
     RecoveryOut,
+    StockActionIn,
+    StockEventOut,
+    StockOut,
     WriteOffIn,
     WriteOffOut,
 )
@@ -35,6 +38,7 @@ router = APIRouter(prefix="/api/v1/lending", tags=["lending"])
 Db = Annotated[Session, Depends(database_session, scope="function")]
 Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
 Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
+Collector = Annotated[Principal, Depends(require(Permission.MANAGE_COLLECTIONS))]
 
 
 def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
@@ -89,6 +93,36 @@ def record_recovery(session: Db, principal: Treasurer, loan_id: uuid.UUID, body:
         channel=body.channel or loans.DEFAULT_COLLECTION_CHANNEL, recorded_by_user_id=principal.user_id)
     response.status_code = 201 if recorded.created else 200
     return recovery_out(recorded.recovery)
+
+
+@router.get("/loans/{loan_id}/stock", response_model=StockOut)
+def stock(session: Db, principal: Reader, loan_id: uuid.UUID) -> StockOut:
+    """The pledged stock locked for the loan, and every lock and release."""
+    return _stock_out(session, loan_id, _scope(principal))
+
+
+@router.post("/loans/{loan_id}/stock/lock", response_model=StockOut)
+def lock_stock(session: Db, principal: Collector, loan_id: uuid.UUID, body: StockActionIn) -> StockOut:
+    """Lock every pledged unit not locked yet at the warehouse (a risk officer or operations)."""
+    service.lock_pledged_stock(session, principal.audit_context(), loan_id, body.reason,
+                               requested_by_user_id=principal.user_id)
+    return _stock_out(session, loan_id, None)
+
+
+@router.post("/loans/{loan_id}/stock/release", response_model=StockOut)
+def release_stock(session: Db, principal: Collector, loan_id: uuid.UUID, body: StockActionIn) -> StockOut:
+    """Release what is locked for the loan."""
+    service.release_stock(session, principal.audit_context(), loan_id, body.reason,
+                          requested_by_user_id=principal.user_id)
+    return _stock_out(session, loan_id, None)
+
+
+def _stock_out(session: Session, loan_id: uuid.UUID, scope: uuid.UUID | None) -> StockOut:
+    events = service.stock_events(session, loan_id, scope)
+    return StockOut(loan_id=loan_id, locked=service.locked_units(session, loan_id), events=[
+        StockEventOut(id=event.id, kind=event.kind, warehouse=event.warehouse, sku=event.sku,
+                      units=event.units, reason=event.reason, created_at=event.created_at)
+        for event in events])
 
 
 def action_out(row: CollectionAction) -> CollectionActionOut:

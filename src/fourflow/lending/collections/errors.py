@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fourflow.core.errors import Conflict, ValidationFailed
+from fourflow.core.errors import Conflict, FourflowError, ValidationFailed
 from fourflow.core.i18n import N_
 
 
@@ -49,3 +49,36 @@ class RecoveryReferenceReused(Conflict):
 class AsOfDateInFuture(ValidationFailed):
     code = "as_of_date_in_future"
     message = N_("Days past due are known up to today ({today}), not on {as_of}.")
+
+
+class LockedStockNotShippable(Conflict):
+    code = "locked_stock_not_shippable"
+    message = N_("{units} units of {sku} cannot be shipped: {locked} are locked as security for a loan, "
+                 "{shippable} can be shipped.")
+
+
+class WarehouseUnavailable(FourflowError):
+    code = "warehouse_unavailable"
+    http_status = 503
+    message = N_("The warehouse {warehouse} cannot be reached; nothing was locked or released. "
+                 "Try again later.")
+
+
+class NoStockToLock(Conflict):
+    code = "no_stock_to_lock"
+    message = N_("The seller has no pledged stock left to lock.")
+
+
+class NoStockToRelease(Conflict):
+    code = "no_stock_to_release"
+    message = N_("Nothing is locked for this loan.")
+
+
+class StockActionReasonMissing(ValidationFailed):
+    code = "stock_action_reason_missing"
+    message = N_("Give the reason for locking or releasing the stock.")
+
+
+class LoanNotActive(Conflict):
+    code = "loan_not_active"
+    message = N_("Stock is locked for active loans only; this loan is {status}.")

@@ -80,3 +80,27 @@ class LoanRecovery(UUIDPrimaryKey, Base):
     received_on: Mapped[date]
     recorded_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
+
+
+class StockLockEvent(UUIDPrimaryKey, Base):
+    """One lock or release of a SKU's pledged units at a warehouse, for a loan; the units locked for
+    a loan are Σ lock − Σ release per SKU."""
+
+    __tablename__ = "lending_stock_lock_events"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key"),
+        CheckConstraint("kind IN ('lock', 'release')", name="kind"),
+        CheckConstraint("units > 0", name="units_positive"),
+        Index("ix_lending_stock_lock_events_loan", "loan_id"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    warehouse: Mapped[str] = mapped_column(String(64))
+    sku: Mapped[str] = mapped_column(String(100))
+    units: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
-from fourflow.lending.collections.models import CollectionAction, LoanRecovery, LoanWriteOff
+from fourflow.lending.collections.models import CollectionAction, LoanRecovery, LoanWriteOff, StockLockEvent
 
 
 def _actions(seller_organisation_id: uuid.UUID | None) -> Select[CollectionAction]:
@@ -47,7 +47,7 @@ def actions(session: Session, seller_organisation_id: uuid.UUID | None, request:
     return fetch_page(session, statement, (CollectionAction.action_on.desc(), CollectionAction.id), request)
 
 
-def add(session: Session, row: LoanWriteOff | LoanRecovery) -> None:
+def add(session: Session, row: LoanWriteOff | LoanRecovery | StockLockEvent) -> None:
     session.add(row)
     session.flush()
 
@@ -64,3 +64,14 @@ def recovery(session: Session, loan_id: uuid.UUID, reference: str) -> LoanRecove
 def recoveries(session: Session, loan_id: uuid.UUID) -> list[LoanRecovery]:
     return list(session.execute(select(LoanRecovery).where(LoanRecovery.loan_id == loan_id)
                                 .order_by(LoanRecovery.received_on, LoanRecovery.created_at)).scalars())
+
+
+def stock_events(session: Session, loan_id: uuid.UUID) -> list[StockLockEvent]:
+    return list(session.execute(select(StockLockEvent).where(StockLockEvent.loan_id == loan_id)
+                                .order_by(StockLockEvent.created_at, StockLockEvent.id)).scalars())
+
+
+def loan_ids_with_locked_stock(session: Session) -> list[uuid.UUID]:
+    net = func.sum(case((StockLockEvent.kind == "lock", StockLockEvent.units), else_=-StockLockEvent.units))
+    return list(session.execute(select(StockLockEvent.loan_id).group_by(StockLockEvent.loan_id)
+                                .having(net > 0).order_by(StockLockEvent.loan_id)).scalars())

@@ -72,3 +72,23 @@ class RecoveryOut(BaseModel):
     currency: str
     channel: str
     received_on: date
+
+
+class StockActionIn(BaseModel):
+    reason: str = Field(max_length=500, description="Why the stock is locked or released")
+
+
+class StockEventOut(BaseModel):
+    id: uuid.UUID
+    kind: str = Field(description="lock or release")
+    warehouse: str
+    sku: str
+    units: int
+    reason: str
+    created_at: datetime
+
+
+class StockOut(BaseModel):
+    loan_id: uuid.UUID
+    locked: dict[str, int] = Field(description="Units locked for the loan, per SKU")
+    events: list[StockEventOut]

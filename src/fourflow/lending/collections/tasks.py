@@ -12,6 +12,7 @@ from fourflow.audit.service import AuditContext
 from fourflow.core.database import Database
 from fourflow.core.jobs import job_runtime
 from fourflow.lending.collections import service
+from fourflow.lending.collections.errors import LoanNotActive, NoStockToLock
 from fourflow.lending.loans import service as loans
 from fourflow.notifications.mail import transport_for
 
@@ -29,7 +30,19 @@ def collect_all(database: Database, as_of: date) -> int:
     for loan_id in loan_ids:
         with database.unit_of_work() as session:
             created += len(service.collect_loan(session, AuditContext.system(), loan_id, as_of))
+    release_repaid(database)
     return created
+
+
+def release_repaid(database: Database) -> int:
+    """The pledged stock of loans repaid since it was locked goes back to the seller."""
+    with database.unit_of_work() as session:
+        loan_ids = service.loans_with_locked_stock(session)
+    released = 0
+    for loan_id in loan_ids:
+        with database.unit_of_work() as session:
+            released += len(service.release_if_repaid(session, AuditContext.system(), loan_id))
+    return released
 
 
 @blueprint.periodic(cron=COLLECTIONS_CRON)
@@ -43,3 +56,15 @@ def send_collection_reminder(action_id: str) -> None:
     runtime = job_runtime()
     with runtime.database.unit_of_work() as session:
         service.send_reminder(session, transport_for(runtime.settings.mail), uuid.UUID(action_id))
+
+
+@blueprint.task(name="lock_pledged_stock", retry=5)
+def lock_pledged_stock(loan_id: str, action_id: str) -> None:
+    """The strategy's stock lock (61+ days past due); a warehouse that cannot be reached fails the
+    job, which procrastinate retries. A loan repaid meanwhile, or no pledged stock, locks nothing."""
+    with job_runtime().database.unit_of_work() as session:
+        try:
+            service.lock_pledged_stock(session, AuditContext.system(), uuid.UUID(loan_id),
+                                       f"collections@v1: 61 or more days past due (action {action_id})")
+        except (LoanNotActive, NoStockToLock):
+            return

@@ -3,6 +3,7 @@
 (``write_off``, MONEY-FLOWS event 10)."""
 
 from fourflow.lending.collections.service.actions import (
+    LOCK_STOCK_TASK,
     SEND_REMINDER_TASK,
     LoanDelinquency,
     collect_loan,
@@ -19,6 +20,14 @@ from fourflow.lending.collections.service.delinquency import (
     Due,
     bucket_of,
     delinquency,
+)
+from fourflow.lending.collections.service.stock import (
+    loans_with_locked_stock,
+    lock_pledged_stock,
+    locked_units,
+    release_if_repaid,
+    release_stock,
+    stock_events,
 )
 from fourflow.lending.collections.service.strategy import (
     ACTION_LABELS,
@@ -39,9 +48,38 @@ from fourflow.lending.collections.service.write_off import (
 )
 
 __all__ = [
-    "ACTION_LABELS", "BUCKET_LABELS", "COLLECTIONS_V1", "CURRENT_STRATEGY", "MINIMUM_DAYS_PAST_DUE",
-    "SEND_REMINDER_TASK", "Action", "Bucket", "Delinquency", "Due", "LoanDelinquency", "RecoveryRecorded",
-    "Rule", "Strategy", "Willingness", "bucket_of", "collect_loan", "delinquency", "delinquency_of",
-    "list_actions", "loan_delinquency", "record_recovery", "recoveries", "render_reasons", "send_reminder",
-    "write_off", "write_off_of",
+    "ACTION_LABELS",
+    "BUCKET_LABELS",
+    "COLLECTIONS_V1",
+    "CURRENT_STRATEGY",
+    "LOCK_STOCK_TASK",
+    "MINIMUM_DAYS_PAST_DUE",
+    "SEND_REMINDER_TASK",
+    "Action",
+    "Bucket",
+    "Delinquency",
+    "Due",
+    "LoanDelinquency",
+    "RecoveryRecorded",
+    "Rule",
+    "Strategy",
+    "Willingness",
+    "bucket_of",
+    "collect_loan",
+    "delinquency",
+    "delinquency_of",
+    "list_actions",
+    "loan_delinquency",
+    "loans_with_locked_stock",
+    "lock_pledged_stock",
+    "locked_units",
+    "record_recovery",
+    "recoveries",
+    "release_if_repaid",
+    "release_stock",
+    "render_reasons",
+    "send_reminder",
+    "stock_events",
+    "write_off",
+    "write_off_of",
 ]

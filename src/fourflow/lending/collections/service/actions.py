@@ -36,6 +36,7 @@ from fourflow.notifications import service as notifications
 from fourflow.notifications.mail import MailTransport
 
 SEND_REMINDER_TASK = "lending:send_collection_reminder"
+LOCK_STOCK_TASK = "lending:lock_pledged_stock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,10 @@ def collect_loan(session: Session, context: audit.AuditContext, loan_id: uuid.UU
         if rule.action is Action.REMINDER:
             jobs.enqueue(session, SEND_REMINDER_TASK, {"action_id": str(action_id)},
                          queueing_lock=f"collection-reminder:{action_id}")
+        if rule.action is Action.STOCK_LOCK:
+            # The warehouse is called after this commits (a job), never inside the transaction.
+            jobs.enqueue(session, LOCK_STOCK_TASK, {"loan_id": str(loan.id), "action_id": str(action_id)},
+                         queueing_lock=f"collection-stock-lock:{action_id}")
         created.append(row)
     return created
 
