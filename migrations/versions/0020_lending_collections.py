@@ -111,9 +111,33 @@ def upgrade() -> None:
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_lending_stock_lock_events_idempotency_key'))
     )
     op.create_index('ix_lending_stock_lock_events_loan', 'lending_stock_lock_events', ['loan_id'], unique=False)
+    op.create_table('lending_monitoring_alerts',
+    sa.Column('loan_id', sa.Uuid(), nullable=False),
+    sa.Column('seller_organisation_id', sa.Uuid(), nullable=False),
+    sa.Column('raised_on', sa.Date(), nullable=False),
+    sa.Column('monitoring_version', sa.String(length=32), nullable=False),
+    sa.Column('findings', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('proposed_action', sa.String(length=24), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('decided_by_user_id', sa.Uuid(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    _id(),
+    sa.CheckConstraint("status IN ('open', 'confirmed', 'dismissed')", name=op.f('ck_lending_monitoring_alerts_status')),
+    sa.CheckConstraint("proposed_action IN ('limit_freeze', 'drawdown_hold', 'early_recall')", name=op.f('ck_lending_monitoring_alerts_proposed_action')),
+    sa.ForeignKeyConstraint(['loan_id'], ['lending_loans.id'], name=op.f('fk_lending_monitoring_alerts_loan_id_lending_loans')),
+    sa.ForeignKeyConstraint(['seller_organisation_id'], ['organisations.id'], name=op.f('fk_lending_monitoring_alerts_seller_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['decided_by_user_id'], ['users.id'], name=op.f('fk_lending_monitoring_alerts_decided_by_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lending_monitoring_alerts')),
+    sa.UniqueConstraint('loan_id', 'raised_on', name=op.f('uq_lending_monitoring_alerts_loan_id_raised_on'))
+    )
+    op.create_index('ix_lending_monitoring_alerts_status', 'lending_monitoring_alerts', ['status', 'raised_on'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_lending_monitoring_alerts_status', table_name='lending_monitoring_alerts')
+    op.drop_table('lending_monitoring_alerts')
     op.drop_index('ix_lending_stock_lock_events_loan', table_name='lending_stock_lock_events')
     op.drop_table('lending_stock_lock_events')
     op.drop_table('lending_loan_recoveries')

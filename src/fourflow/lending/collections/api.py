@@ -20,8 +20,10 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.lending.collections import service
-from fourflow.lending.collections.models import CollectionAction, LoanRecovery, LoanWriteOff
+from fourflow.lending.collections.models import CollectionAction, LoanRecovery, LoanWriteOff, MonitoringAlert
 from fourflow.lending.collections.schemas import (
+    AlertDecisionIn,
+    AlertOut,
     CollectionActionOut,
     DelinquencyOut,
     RecoveryIn,
@@ -39,6 +41,8 @@ Db = Annotated[Session, Depends(database_session, scope="function")]
 Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
 Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
 Collector = Annotated[Principal, Depends(require(Permission.MANAGE_COLLECTIONS))]
+RiskReader = Annotated[Principal, Depends(require(Permission.READ_RISK))]
+ALERTS = "/monitoring/alerts"
 
 
 def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
@@ -123,6 +127,37 @@ def _stock_out(session: Session, loan_id: uuid.UUID, scope: uuid.UUID | None) ->
         StockEventOut(id=event.id, kind=event.kind, warehouse=event.warehouse, sku=event.sku,
                       units=event.units, reason=event.reason, created_at=event.created_at)
         for event in events])
+
+
+@router.get(ALERTS, response_model=PageOut[AlertOut])
+def list_alerts(session: Db, principal: RiskReader, paging: Paging,
+                status: str | None = Query(None, description="open, confirmed or dismissed"),
+                loan_id: uuid.UUID | None = None) -> PageOut[AlertOut]:
+    return PageOut.of(service.list_alerts(session, paging, status=status, loan_id=loan_id).map(alert_out))
+
+
+@router.post(ALERTS + "/{alert_id}/confirm", response_model=AlertOut)
+def confirm_alert(session: Db, principal: Collector, alert_id: uuid.UUID, body: AlertDecisionIn) -> AlertOut:
+    """Confirm the proposed action (a risk officer), with the reason."""
+    return alert_out(service.decide_alert(session, principal.audit_context(), alert_id, True, body.reason,
+                                          decided_by_user_id=principal.user_id))
+
+
+@router.post(ALERTS + "/{alert_id}/dismiss", response_model=AlertOut)
+def dismiss_alert(session: Db, principal: Collector, alert_id: uuid.UUID, body: AlertDecisionIn) -> AlertOut:
+    """Dismiss the alert (a risk officer), with the reason."""
+    return alert_out(service.decide_alert(session, principal.audit_context(), alert_id, False, body.reason,
+                                          decided_by_user_id=principal.user_id))
+
+
+def alert_out(row: MonitoringAlert) -> AlertOut:
+    language = current_language()
+    return AlertOut(
+        id=row.id, loan_id=row.loan_id, seller_id=row.seller_organisation_id, raised_on=row.raised_on,
+        monitoring_version=row.monitoring_version, findings=service.render_reasons(row.findings, language),
+        finding_codes=[finding["code"] for finding in row.findings], proposed_action=row.proposed_action,
+        proposed_action_label=translate(service.PROPOSAL_LABELS[row.proposed_action], language),
+        status=row.status, decided_at=row.decided_at, decision_reason=row.decision_reason)
 
 
 def action_out(row: CollectionAction) -> CollectionActionOut:

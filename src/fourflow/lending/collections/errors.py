@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fourflow.core.errors import Conflict, FourflowError, ValidationFailed
+from fourflow.core.errors import Conflict, FourflowError, NotFound, ValidationFailed
 from fourflow.core.i18n import N_
 
 
@@ -82,3 +82,18 @@ class StockActionReasonMissing(ValidationFailed):
 class LoanNotActive(Conflict):
     code = "loan_not_active"
     message = N_("Stock is locked for active loans only; this loan is {status}.")
+
+
+class AlertNotFound(NotFound):
+    code = "alert_not_found"
+    message = N_("No such monitoring alert.")
+
+
+class AlertAlreadyDecided(Conflict):
+    code = "alert_already_decided"
+    message = N_("This alert was {status} already.")
+
+
+class DecisionReasonMissing(ValidationFailed):
+    code = "decision_reason_missing"
+    message = N_("Give the reason for your decision.")

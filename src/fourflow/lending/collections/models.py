@@ -104,3 +104,30 @@ class StockLockEvent(UUIDPrimaryKey, Base):
     idempotency_key: Mapped[str] = mapped_column(String(200))
     requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
+
+
+class MonitoringAlert(UUIDPrimaryKey, Base):
+    """Post-loan monitoring (F22): the anomalies found on a loan on a day, with their reasons and the
+    action proposed; nothing happens until a risk officer confirms (or dismisses) it with a reason."""
+
+    __tablename__ = "lending_monitoring_alerts"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "raised_on"),
+        CheckConstraint("status IN ('open', 'confirmed', 'dismissed')", name="status"),
+        CheckConstraint("proposed_action IN ('limit_freeze', 'drawdown_hold', 'early_recall')",
+                        name="proposed_action"),
+        Index("ix_lending_monitoring_alerts_status", "status", "raised_on"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    raised_on: Mapped[date]
+    monitoring_version: Mapped[str] = mapped_column(String(32))
+    # [{"code", "message", "params", "proposed_action"}], the inputs named in the params.
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    proposed_action: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]

@@ -11,7 +11,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
-from fourflow.lending.collections.models import CollectionAction, LoanRecovery, LoanWriteOff, StockLockEvent
+from fourflow.lending.collections.models import (
+    CollectionAction,
+    LoanRecovery,
+    LoanWriteOff,
+    MonitoringAlert,
+    StockLockEvent,
+)
 
 
 def _actions(seller_organisation_id: uuid.UUID | None) -> Select[CollectionAction]:
@@ -47,7 +53,7 @@ def actions(session: Session, seller_organisation_id: uuid.UUID | None, request:
     return fetch_page(session, statement, (CollectionAction.action_on.desc(), CollectionAction.id), request)
 
 
-def add(session: Session, row: LoanWriteOff | LoanRecovery | StockLockEvent) -> None:
+def add(session: Session, row: LoanWriteOff | LoanRecovery | StockLockEvent | MonitoringAlert) -> None:
     session.add(row)
     session.flush()
 
@@ -75,3 +81,28 @@ def loan_ids_with_locked_stock(session: Session) -> list[uuid.UUID]:
     net = func.sum(case((StockLockEvent.kind == "lock", StockLockEvent.units), else_=-StockLockEvent.units))
     return list(session.execute(select(StockLockEvent.loan_id).group_by(StockLockEvent.loan_id)
                                 .having(net > 0).order_by(StockLockEvent.loan_id)).scalars())
+
+
+def insert_alert_if_new(session: Session, values: dict[str, object]) -> uuid.UUID | None:
+    statement = (insert(MonitoringAlert).values(**values)
+                 .on_conflict_do_nothing(index_elements=["loan_id", "raised_on"])
+                 .returning(MonitoringAlert.id))
+    found: uuid.UUID | None = session.execute(statement).scalar_one_or_none()
+    return found
+
+
+def alert(session: Session, alert_id: uuid.UUID, *, for_update: bool = False) -> MonitoringAlert | None:
+    statement = select(MonitoringAlert).where(MonitoringAlert.id == alert_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.execute(statement).scalar_one_or_none()
+
+
+def alerts(session: Session, request: PageRequest, *, status: str | None = None,
+           loan_id: uuid.UUID | None = None) -> Page[MonitoringAlert]:
+    statement = select(MonitoringAlert)
+    if status is not None:
+        statement = statement.where(MonitoringAlert.status == status)
+    if loan_id is not None:
+        statement = statement.where(MonitoringAlert.loan_id == loan_id)
+    return fetch_page(session, statement, (MonitoringAlert.raised_on.desc(), MonitoringAlert.id), request)

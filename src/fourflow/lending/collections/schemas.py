@@ -92,3 +92,22 @@ class StockOut(BaseModel):
     loan_id: uuid.UUID
     locked: dict[str, int] = Field(description="Units locked for the loan, per SKU")
     events: list[StockEventOut]
+
+
+class AlertDecisionIn(BaseModel):
+    reason: str = Field(max_length=500, description="Why the officer confirms or dismisses the alert")
+
+
+class AlertOut(BaseModel):
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    seller_id: uuid.UUID
+    raised_on: date
+    monitoring_version: str
+    findings: list[str] = Field(description="The anomalies found, in the reader's language")
+    finding_codes: list[str]
+    proposed_action: str = Field(description="limit_freeze, drawdown_hold or early_recall")
+    proposed_action_label: str
+    status: str = Field(description="open, confirmed or dismissed")
+    decided_at: datetime | None
+    decision_reason: str | None

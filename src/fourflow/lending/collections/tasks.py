@@ -58,6 +58,27 @@ def send_collection_reminder(action_id: str) -> None:
         service.send_reminder(session, transport_for(runtime.settings.mail), uuid.UUID(action_id))
 
 
+# Every day at 01:30 UTC: post-loan monitoring of every active loan.
+MONITORING_CRON = "30 1 * * *"
+
+
+def monitor_all(database: Database, as_of: date) -> int:
+    """Each active loan in its own transaction; one alert per loan and day. Returns the alerts raised."""
+    with database.unit_of_work() as session:
+        loan_ids: list[uuid.UUID] = loans.active_loan_ids(session)
+    raised = 0
+    for loan_id in loan_ids:
+        with database.unit_of_work() as session:
+            raised += service.monitor_loan(session, AuditContext.system(), loan_id, as_of) is not None
+    return raised
+
+
+@blueprint.periodic(cron=MONITORING_CRON)
+@blueprint.task(name="monitor_all", retry=3)
+def monitor_all_loans(timestamp: int) -> None:
+    monitor_all(job_runtime().database, datetime.fromtimestamp(timestamp, UTC).date())
+
+
 @blueprint.task(name="lock_pledged_stock", retry=5)
 def lock_pledged_stock(loan_id: str, action_id: str) -> None:
     """The strategy's stock lock (61+ days past due); a warehouse that cannot be reached fails the
