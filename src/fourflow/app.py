@@ -22,6 +22,7 @@ from fourflow.core.settings import Settings, get_settings
 from fourflow.identity.api import router as identity_router
 from fourflow.ledger.api import router as ledger_router
 from fourflow.lending.applications.api import router as lending_router
+from fourflow.lending.collections.api import router as collections_router
 from fourflow.lending.contracts.api import lending_router as lending_contracts_router
 from fourflow.lending.contracts.api import router as contracts_router
 from fourflow.lending.loans.api import router as loans_router
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(lending_router)
     app.include_router(loans_router)
     app.include_router(lending_contracts_router)
+    app.include_router(collections_router)
     for router in page_routers:
         app.include_router(router)
     mount_static(app)

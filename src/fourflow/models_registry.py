@@ -8,6 +8,7 @@ def import_all_models() -> None:
     import fourflow.identity.models
     import fourflow.ledger.models
     import fourflow.lending.applications.models
+    import fourflow.lending.collections.models
     import fourflow.lending.contracts.models
     import fourflow.lending.loans.models
     import fourflow.notifications.models

@@ -9,6 +9,7 @@ from fourflow.core.jobs import JobRuntime, configure_job_runtime
 from fourflow.core.settings import Settings
 from fourflow.identity.tasks import blueprint as identity_tasks
 from fourflow.ledger.tasks import blueprint as ledger_tasks
+from fourflow.lending.collections.tasks import blueprint as collections_tasks
 from fourflow.lending.contracts.tasks import blueprint as contract_tasks
 from fourflow.lending.loans.tasks import blueprint as lending_tasks
 from fourflow.risk.tasks import blueprint as risk_tasks
@@ -24,6 +25,7 @@ def build_job_app(database_url: str) -> procrastinate.App:
     app.add_tasks_from(risk_tasks, namespace="risk")
     app.add_tasks_from(lending_tasks, namespace="lending")
     app.add_tasks_from(contract_tasks, namespace="contracts")
+    app.add_tasks_from(collections_tasks, namespace="lending")
     return app
 
 

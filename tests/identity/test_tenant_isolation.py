@@ -44,6 +44,8 @@ OBJECTS_OF_SELLER_B = {
                "ON o.id = l.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "contract_id": "SELECT c.id FROM lending_contracts c JOIN organisations o "
                    "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    # Monitoring alerts are for risk staff only (their routes are platform-only).
+    "alert_id": "SELECT gen_random_uuid()",
     # Rule sets and credit models are the platform's (their routes are platform-only).
     "name": "SELECT 'hard_lines'",
     "version": "SELECT 1",
@@ -60,8 +62,9 @@ SHOPIFY_CHARGE = json.dumps({"transactions": [{
 # Routes seller users may not use at all answer 403 whatever the object (checked below).
 PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
                  "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/", "/api/v1/risk/models/",
-                 "/api/v1/lending/review-queue/")
-PLATFORM_ONLY_ACTIONS = ("/replay", "/disburse")
+                 "/api/v1/lending/review-queue/", "/api/v1/lending/monitoring/")
+PLATFORM_ONLY_ACTIONS = ("/replay", "/disburse", "/write-off", "/recoveries", "/stock/lock",
+                         "/stock/release")
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
     "/invitations": {"email": "x@example.com", "role": "seller_finance"},
@@ -71,13 +74,21 @@ VALID_BODIES = {
     "/reverse": {"idempotency_key": "tenant-test-reverse"},
     "/statements": None,
     "/sign": {"code": "000000"},
+    "/write-off": {"reason": "tenant test"},
+    "/recoveries": {"amount": "1.00", "currency": "USD", "reference": "tenant-test"},
+    "/stock/lock": {"reason": "tenant test"},
+    "/stock/release": {"reason": "tenant test"},
+    "/confirm": {"reason": "tenant test"},
+    "/dismiss": {"reason": "tenant test"},
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
                   "payments", "risk_decisions", "risk_rule_sets", "risk_model_drift_checks",
                   "lending_applications", "lending_offers", "lending_loans", "lending_payouts",
                   "lending_loan_repayments", "lending_contracts", "lending_contract_signing_codes",
-                  "mail_messages")
+                  "mail_messages", "lending_collection_actions", "lending_loan_write_offs",
+                  "lending_loan_recoveries", "lending_stock_lock_events",
+                  "lending_monitoring_alerts")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:

@@ -118,6 +118,13 @@ def user_with_organisation(session: Session, user_id: uuid.UUID) -> tuple[User, 
     return None if row is None else (row[0], row[1])
 
 
+def active_users_with_roles(session: Session, organisation_id: uuid.UUID,
+                            roles: tuple[str, ...]) -> list[User]:
+    return list(session.execute(select(User).where(
+        User.organisation_id == organisation_id, User.is_active.is_(True), User.role.in_(roles))
+        .order_by(User.email)).scalars())
+
+
 def users_page(session: Session, organisation_id: uuid.UUID,
                request: PageRequest) -> Page[User]:
     return fetch_page(session, select(User).where(User.organisation_id == organisation_id),

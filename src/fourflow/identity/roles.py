@@ -59,6 +59,8 @@ class Permission(StrEnum):
     # Every seller's financing contracts and their PDFs (sellers read their own with
     # REQUEST_CREDIT_DECISION, which also lets them sign).
     READ_ALL_CONTRACTS = "platform:lending:contracts:read"
+    # Lock and release sellers' pledged stock; confirm or dismiss post-loan monitoring alerts.
+    MANAGE_COLLECTIONS = "platform:lending:collections:manage"
 
 
 ORGANISATION_KIND_LABELS: dict[OrganisationKind, str] = {
@@ -117,13 +119,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RISK_OFFICER: _PLATFORM_STAFF | {Permission.READ_RISK, Permission.MANAGE_RISK_RULES,
                                           Permission.REQUEST_CREDIT_DECISION,
                                           Permission.REVIEW_CREDIT_APPLICATIONS,
-                                          Permission.READ_ALL_CONTRACTS},
+                                          Permission.READ_ALL_CONTRACTS, Permission.MANAGE_COLLECTIONS},
     Role.COMPLIANCE_OFFICER: _PLATFORM_STAFF | {Permission.READ_AUDIT_LOG, Permission.READ_RISK,
                                                 Permission.SEE_BUYER_PERSONAL_DATA,
                                                 Permission.READ_ALL_CONTRACTS},
     Role.OPERATIONS: _PLATFORM_STAFF | {Permission.MOVE_MONEY, Permission.SEE_CHANNELS,
                                         Permission.RECONCILE, Permission.UPLOAD_TRADE_DATA,
-                                        Permission.READ_ALL_CONTRACTS},
+                                        Permission.READ_ALL_CONTRACTS, Permission.MANAGE_COLLECTIONS},
     Role.ADMINISTRATOR: _PLATFORM_STAFF
     | {Permission.MANAGE_OWN_USERS, Permission.MANAGE_ALL_ORGANISATIONS,
        Permission.MANAGE_API_CLIENTS, Permission.READ_AUDIT_LOG, Permission.MOVE_MONEY,

@@ -39,6 +39,7 @@ ACCOUNT_TYPES: dict[str, AccountType] = {
         AccountType("platform:income:fees", Side.CREDIT, None, "fee income"),
         AccountType("platform:income:fx", Side.CREDIT, None, "FX spread income"),
         AccountType("platform:income:commission", Side.CREDIT, None, "commission income"),
+        AccountType("platform:income:recovery", Side.CREDIT, None, "money recovered on written-off loans"),
         AccountType("platform:expense:loan_loss", Side.DEBIT, None, "write-offs"),
         AccountType("platform:fx_position", Side.DEBIT, None, "the other side of conversions"),
         AccountType("platform:suspense", Side.DEBIT, None, "unidentified money awaiting allocation"),

@@ -330,6 +330,19 @@ def monthly_orders(session: Session, seller_organisation_id: uuid.UUID, start: d
     return [(row[0], int(row[1])) for row in rows]
 
 
+def sales_by_currency(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
+                      end: datetime) -> dict[str, Decimal]:
+    """Σ order totals per currency purchased in [start, end), cancelled orders left out."""
+    rows = session.execute(text("""
+        SELECT currency, coalesce(sum(coalesce(total, line_items_total, 0)), 0)
+          FROM trade_orders
+         WHERE seller_organisation_id = :seller AND purchased_at >= :start AND purchased_at < :end
+           AND lower(status) NOT IN ('cancelled', 'canceled')
+         GROUP BY 1 ORDER BY 1"""),
+        {"seller": seller_organisation_id, "start": start, "end": end}).all()
+    return {row[0]: Decimal(row[1]) for row in rows}
+
+
 def monthly_deliveries(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
                        end: datetime, *, on_time_days: int, as_of: datetime
                        ) -> list[tuple[date, int, int]]:

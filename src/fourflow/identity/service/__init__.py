@@ -40,6 +40,7 @@ from fourflow.identity.service.users import (
     create_user,
     get_user,
     list_users,
+    organisation_contacts,
     set_preferred_language,
     set_user_active,
 )
@@ -50,7 +51,8 @@ __all__ = [
     "get_organisation", "get_user", "invitation_token", "invite_user", "issue_access_token",
     "list_api_clients", "list_invitations", "list_organisations", "list_users",
     "open_invitation_for_token",
-    "organisation_by_id", "organisation_by_slug", "organisation_columns", "organisation_parameters",
+    "organisation_by_id", "organisation_by_slug", "organisation_columns", "organisation_contacts",
+    "organisation_parameters",
     "organisations_of_kind", "principal_for_access_token",
     "principal_for_session_token", "principal_for_user", "revoke_api_client",
     "revoke_invitation", "send_invitation_email", "set_preferred_language", "set_user_active", "sign_in",

@@ -106,3 +106,10 @@ def set_user_active(session: Session, principal: Principal, user_id: uuid.UUID,
                      subject_type="user", subject_id=user.id, organisation_id=user.organisation_id,
                      before={"is_active": not active}, after={"is_active": active})
     return user
+
+
+def organisation_contacts(session: Session, organisation_id: uuid.UUID) -> list[User]:
+    """The active people of a seller who hear about its money (notices, reminders): its administrators
+    and finance users, each with their preferred language."""
+    return repository.active_users_with_roles(session, organisation_id,
+                                              (Role.SELLER_ADMIN.value, Role.SELLER_FINANCE.value))

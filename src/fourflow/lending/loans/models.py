@@ -2,7 +2,8 @@
 made.
 
 A loan is booked from an accepted offer (``awaiting_disbursement``), becomes ``active`` when it is
-disbursed and ``closed`` when its principal, interest and fees are all repaid. Its money lives in the
+disbursed and ``closed`` when its principal, interest and fees are all repaid, or ``written_off``
+(``lending.collections``) when they will not be. Its money lives in the
 ledger (``loan:principal``, ``loan:interest``, ``loan:fees``, one account of each per loan, subject the
 loan's id); the row keeps the terms and the accrual state: interest accrues exactly as the numerator
 Σ balance × rate × days (``lending.schedules.AccruedInterest``) and what of it was posted.
@@ -19,14 +20,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fourflow.core.models import Base, UUIDPrimaryKey
 
-LOAN_STATUSES = ("awaiting_disbursement", "active", "closed")
+LOAN_STATUSES = ("awaiting_disbursement", "active", "closed", "written_off")
 
 
 class Loan(UUIDPrimaryKey, Base):
     __tablename__ = "lending_loans"
     __table_args__ = (
         UniqueConstraint("offer_id"),
-        CheckConstraint("status IN ('awaiting_disbursement', 'active', 'closed')", name="status"),
+        CheckConstraint("status IN ('awaiting_disbursement', 'active', 'closed', 'written_off')",
+                        name="status"),
         CheckConstraint("principal_amount > 0", name="principal_positive"),
         CheckConstraint("origination_fee_amount >= 0 AND origination_fee_amount < principal_amount",
                         name="fee_below_principal"),

@@ -1,6 +1,7 @@
 """Trade-data services: ingestion of the four flows, FX reference rates, quality, lineage."""
 
 from fourflow.tradedata.service.ingest import FileRejected, IngestSummary, UnknownFormat, formats, ingest
+from fourflow.tradedata.service.monitoring_inputs import pledged_units, sales_between
 from fourflow.tradedata.service.rates import (
     CrossRate,
     RatesIngested,
@@ -20,5 +21,5 @@ from fourflow.tradedata.service.risk_inputs import (
 __all__ = [
     "BUSINESS_SALES_CHANNELS", "BuyerOrder", "CrossRate", "FileRejected", "IngestSummary", "RateUnavailable",
     "RatesIngested", "RegistryIdentity", "SellerIdentifiers", "UnknownFormat", "buyer_orders", "formats",
-    "ingest", "ingest_ecb_rates", "reference_rate", "seller_identifiers",
+    "ingest", "ingest_ecb_rates", "pledged_units", "reference_rate", "sales_between", "seller_identifiers",
 ]

@@ -29,6 +29,7 @@ from fourflow.lending.loans.service.loans import (
     get_loan,
     list_loans,
     loan_of_offer_exists,
+    mark_written_off,
     repayments,
     schedule,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "get_loan",
     "list_loans",
     "loan_of_offer_exists",
+    "mark_written_off",
     "monthly_flows",
     "next_due",
     "payout_of",

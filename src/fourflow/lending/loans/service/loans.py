@@ -4,7 +4,7 @@ and 3), and the reads of a loan: balances, schedule, repayments."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -142,8 +142,17 @@ def loan_of_offer_exists(session: Session, offer_id: uuid.UUID) -> bool:
     return repository.loan_of_offer(session, offer_id) is not None
 
 
-def get_loan(session: Session, loan_id: uuid.UUID, seller_organisation_id: uuid.UUID | None) -> Loan:
-    return find_loan(session, loan_id, seller_organisation_id)
+def get_loan(session: Session, loan_id: uuid.UUID, seller_organisation_id: uuid.UUID | None, *,
+             for_update: bool = False) -> Loan:
+    return find_loan(session, loan_id, seller_organisation_id, for_update=for_update)
+
+
+def mark_written_off(session: Session, loan: Loan, now: datetime) -> None:
+    """The loan's balances were written off (``lending.collections``): it accrues and repays no more."""
+    loan.status = "written_off"
+    loan.closed_at = now
+    loan.updated_at = now
+    session.flush()
 
 
 def list_loans(session: Session, seller_organisation_id: uuid.UUID | None, status: str | None,
