@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import procrastinate
 
 from fourflow.core.database import Database, libpq_url
@@ -17,7 +19,16 @@ from fourflow.tradedata.tasks import blueprint as tradedata_tasks
 
 
 def build_job_app(database_url: str) -> procrastinate.App:
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url)))
+    return _tasks().with_connector(procrastinate.PsycopgConnector(conninfo=libpq_url(database_url)))
+
+
+@cache
+def _tasks() -> procrastinate.App:
+    """Every domain's tasks, taken once per process: taking a blueprint renames its tasks in place
+    ("<domain>:<task>"), so a second app built from the blueprints would name them
+    "<domain>:<domain>:<task>" and find none of the jobs enqueued (a test run, or a process that
+    runs the worker twice, builds more than one app)."""
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector())
     # Task names are "<domain>:<task>", as used by fourflow.core.jobs.enqueue.
     app.add_tasks_from(identity_tasks, namespace="identity")
     app.add_tasks_from(ledger_tasks, namespace="ledger")

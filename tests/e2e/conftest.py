@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,17 @@ def live_server(live_server_state: LiveServer) -> str:
 
 @pytest.fixture(scope="session")
 def live_server_state() -> Iterator[LiveServer]:
-    url = fresh_database(f"fourflow_e2e_{_worker_suffix()}")
+    with live_server_on(f"fourflow_e2e_{_worker_suffix()}") as server:
+        yield server
+
+
+@contextmanager
+def live_server_on(database_name: str) -> Iterator[LiveServer]:
+    """The app on a fresh database of that name with the demo world, served on a free port. The
+    session's server is shared by the browser tests; a module whose tests change the demo world
+    (lending money to a demo seller, loading more sellers) starts its own, so the others still
+    find the world as loaded."""
+    url = fresh_database(database_name)
     database = Database(make_engine(url, pool_size=4, max_overflow=4))
     with database.unit_of_work() as session:
         load_demo_data(session)
@@ -79,10 +90,12 @@ def live_server_state() -> Iterator[LiveServer]:
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
     settings.web.port = port
-    yield LiveServer(f"http://127.0.0.1:{port}", url, database, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
-    database.engine.dispose()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", url, database, settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        database.engine.dispose()
 
 
 @pytest.fixture(scope="session")

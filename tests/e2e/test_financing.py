@@ -5,6 +5,7 @@ horizontal scrolling, and a screenshot kept for review."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,8 +15,8 @@ from sqlalchemy import text
 from fourflow.demo_data import DEMO_PASSWORD
 from fourflow.risk.service import rule_sets
 from fourflow.tradedata.simulation.loader import load_world
-from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import LiveServer, screenshot
+from tests.conftest import TEST_SECRET_KEY, _worker_suffix
+from tests.e2e.conftest import LiveServer, live_server_on, screenshot
 from tests.lending.applications.conftest import register_scorecard
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -23,6 +24,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SELLER = "owner@willow-electronics.demo"  # steady payouts: receivables financing, lent to at once
 MAXIMUM_INTERACTIONS = 15
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[LiveServer]:
+    """A server of this module's own: its tests lend to demo sellers and load more of them, which
+    the other browser tests must not see."""
+    with live_server_on(f"fourflow_e2e_financing_{_worker_suffix()}") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

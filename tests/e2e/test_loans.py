@@ -5,6 +5,7 @@ languages: no horizontal scrolling, and a screenshot kept for review."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,8 @@ from fourflow.audit.service import AuditContext
 from fourflow.core.pagination import PageRequest
 from fourflow.demo_data import DEMO_PASSWORD
 from fourflow.lending.loans import service as loans
-from tests.e2e.conftest import LiveServer, screenshot
+from tests.conftest import _worker_suffix
+from tests.e2e.conftest import LiveServer, live_server_on, screenshot
 from tests.lending.loans.conftest import accepted_offer, seller_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -43,6 +45,14 @@ def _no_clipped_table(page: Page) -> None:
     clipped = page.evaluate("Array.from(document.querySelectorAll('.loans-page .table-wrap'))"
                             ".map(wrap => wrap.scrollWidth - wrap.clientWidth)")
     assert all(width <= 0 for width in clipped), (page.url, clipped)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[LiveServer]:
+    """A server of this module's own: its tests lend to demo sellers and load more of them, which
+    the other browser tests must not see."""
+    with live_server_on(f"fourflow_e2e_loans_{_worker_suffix()}") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
