@@ -4,12 +4,14 @@ its id, the caller's address and the language to answer in."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.database import Database, has_written
+from fourflow.core.pagination import PageRequest
 from fourflow.core.settings import Settings
 
 
@@ -57,3 +59,11 @@ def request_id(request: Request) -> str | None:
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
+    """The ``page`` and ``page_size`` query parameters of a listing route."""
+    return PageRequest(page=page, page_size=page_size)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]

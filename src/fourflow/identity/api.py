@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import Field, StrictStr
 from sqlalchemy.orm import Session
 
-from fourflow.core.http import client_ip, database_session, request_id, request_settings
-from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.core.http import Paging, client_ip, database_session, request_id, request_settings
+from fourflow.core.pagination import PageOut
 from fourflow.identity import service
 from fourflow.identity.dependencies import require
 from fourflow.identity.errors import InvalidClient
@@ -36,12 +36,6 @@ router = APIRouter(prefix="/api/v1", tags=["identity"])
 Db = Annotated[Session, Depends(database_session, scope="function")]
 
 
-def page_request(page: int = Query(1, ge=1),
-                 page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
-    return PageRequest(page=page, page_size=page_size)
-
-
-Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 @router.post("/oauth/token", response_model=TokenResponse, tags=["oauth"])

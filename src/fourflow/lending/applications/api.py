@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.orm import Session
 
-from fourflow.core.http import database_session
+from fourflow.core.http import Paging, database_session
 from fourflow.core.i18n import translate
-from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.core.pagination import PageOut
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
@@ -53,11 +53,6 @@ Reviewer = Annotated[Principal, Depends(require(Permission.REVIEW_CREDIT_APPLICA
 SignedIn = Annotated[Principal, Depends(require())]
 
 
-def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
-    return PageRequest(page=page, page_size=page_size)
-
-
-Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 @router.get("/products", response_model=list[ProductOut])

@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from fourflow.core.http import database_session
+from fourflow.core.http import Paging, database_session
 from fourflow.core.i18n import current_language, translate
-from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.core.pagination import PageOut
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
@@ -45,11 +45,6 @@ RiskReader = Annotated[Principal, Depends(require(Permission.READ_RISK))]
 ALERTS = "/monitoring/alerts"
 
 
-def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
-    return PageRequest(page=page, page_size=page_size)
-
-
-Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 def _scope(principal: Principal) -> uuid.UUID | None:

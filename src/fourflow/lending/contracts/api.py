@@ -8,15 +8,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.errors import PermissionDenied
-from fourflow.core.http import database_session, request_settings
+from fourflow.core.http import Paging, database_session, request_settings
 from fourflow.core.i18n import current_language
-from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.core.pagination import PageOut
 from fourflow.core.settings import Settings
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
@@ -60,11 +60,6 @@ Reader = Annotated[Principal, Depends(require())]
 AppSettings = Annotated[Settings, Depends(request_settings)]
 
 
-def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
-    return PageRequest(page=page, page_size=page_size)
-
-
-Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 def _readable_seller(principal: Principal) -> uuid.UUID | None:

@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy.orm import Session
 
-from fourflow.core.http import database_session
-from fourflow.core.pagination import PageOut, PageRequest
+from fourflow.core.http import Paging, database_session
+from fourflow.core.pagination import PageOut
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
@@ -39,11 +39,6 @@ Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
 Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
 
 
-def page_request(page: int = Query(1, ge=1), page_size: int = Query(25, ge=1, le=200)) -> PageRequest:
-    return PageRequest(page=page, page_size=page_size)
-
-
-Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 def _scope(principal: Principal) -> uuid.UUID | None:
