@@ -6,7 +6,7 @@ decline, and the seller's applications. The risk officer's review queue for refe
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from fourflow.core.errors import FourflowError, NotFound
+from fourflow.core.errors import FourflowError, NotFound, ValidationFailed
 from fourflow.core.http import database_session
 from fourflow.core.i18n import N_, current_language, translate
-from fourflow.core.money import Money
+from fourflow.core.money import Money, parse_amount
 from fourflow.core.pagination import PageRequest
 from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
@@ -94,17 +94,23 @@ def _form_values(form: Any) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in (*FIELDS, "application_id", "idempotency_key")}
 
 
+def _typed_amount(text: str) -> Decimal:
+    """An amount typed into a form, by core.money's rules (grouping commas and spaces allowed),
+    refused as this form's field message."""
+    try:
+        amount = parse_amount(text.replace(" ", ""))
+    except ValidationFailed:
+        raise InputInvalid(NOT_A_NUMBER, field="amount") from None
+    if abs(amount) >= Decimal("1e16"):
+        raise InputInvalid(NOT_A_NUMBER, field="amount")
+    return amount.quantize(Decimal("0.01"))
+
+
 def _fields(values: dict[str, str]) -> service.ApplicationFields:
     """The form's values as the service takes them; an empty field is cleared."""
     amount = tenor = None
     if values["amount"]:
-        try:
-            amount = Decimal(values["amount"].replace(",", "").replace(" ", ""))
-        except InvalidOperation:
-            raise InputInvalid(NOT_A_NUMBER, field="amount") from None
-        if not amount.is_finite() or abs(amount) >= Decimal("1e16"):
-            raise InputInvalid(NOT_A_NUMBER, field="amount")
-        amount = amount.quantize(Decimal("0.01"))
+        amount = _typed_amount(values["amount"])
     if values["tenor_days"]:
         try:
             tenor = int(values["tenor_days"])
@@ -340,12 +346,7 @@ async def review(request: Request, session: Db, principal: Reviewer, application
             if verdict == "decline":
                 return service.decline_on_review(session, principal.audit_context(), application_id,
                                                  reason=reason, reviewed_by_user_id=principal.user_id)
-            amount = None
-            if amount_text:
-                try:
-                    amount = Decimal(amount_text.replace(",", "")).quantize(Decimal("0.01"))
-                except InvalidOperation:
-                    raise InputInvalid(NOT_A_NUMBER, field="amount") from None
+            amount = _typed_amount(amount_text) if amount_text else None
             return service.approve_on_review(session, principal.audit_context(), application_id,
                                              reason=reason, amount=amount,
                                              reviewed_by_user_id=principal.user_id)
