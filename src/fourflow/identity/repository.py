@@ -4,6 +4,7 @@ in one place (``visible_to``) unless the caller's role sees across organisations
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -53,6 +54,14 @@ def organisation_columns() -> tuple[ColumnElement[Any], ...]:
     return (column(Organisation.kind).label("organisation_kind"),
             column(Organisation.slug).label("organisation_slug"),
             column(Organisation.country_code).label("organisation_country"))
+
+
+def organisation_names(session: Session, organisation_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not organisation_ids:
+        return {}
+    rows = session.execute(select(Organisation.id, Organisation.name)
+                           .where(Organisation.id.in_(list(organisation_ids))))
+    return {row[0]: row[1] for row in rows}
 
 
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -80,6 +81,11 @@ def organisation_columns() -> tuple[ColumnElement[Any], ...]:
 
 def organisation_parameters(organisation_id: uuid.UUID) -> dict[str, Any]:
     return {repository.ORGANISATION_PARAMETER: organisation_id}
+
+
+def organisation_names(session: Session, organisation_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of these organisations, in one query (for listings that show whose rows they are)."""
+    return repository.organisation_names(session, organisation_ids)
 
 
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:

@@ -313,8 +313,7 @@ def _queue_page(request: Request, session: Session, principal: Principal, *, pag
                 notice: str | None = None, errors: dict[str, dict[str, str]] | None = None,
                 status_code: int = 200) -> Response:
     queue = service.review_queue(session, PageRequest(page=page, page_size=PAGE_SIZE))
-    names = {organisation.id: organisation.name
-             for organisation in identity.organisations_of_kind(session, OrganisationKind.SELLER.value)}
+    names = identity.organisation_names(session, {item.seller_organisation_id for item in queue.items})
     rows = []
     for application in queue.items:
         decision = service.decision_of(session, application)
