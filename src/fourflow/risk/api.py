@@ -4,6 +4,7 @@ activation, and the credit-model registry with its drift checks."""
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Annotated, Any
 
 import anyio
@@ -51,7 +52,11 @@ RuleManager = Annotated[Principal, Depends(require(Permission.MANAGE_RISK_RULES)
 # more only hand the GIL back and forth (bench/decision.py: 8 request threads gave 271-307
 # decisions/s, two gave 295-334 on 2 cores). Other routes keep the default thread pool.
 DECISION_THREADS = 2
-_decision_limiter: list[anyio.CapacityLimiter] = []  # made on first use, inside the event loop
+
+
+@cache  # made on first use, inside the event loop (a limiter belongs to its loop)
+def _decision_threads() -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(DECISION_THREADS)
 
 
 @router.post("/decisions", response_model=DecisionOut, status_code=201)
@@ -65,9 +70,7 @@ async def decide(session: Db, principal: Applicant, body: DecisionIn) -> Decisio
             requested_by_user_id=principal.user_id)
         return decision_out(stored, staff=principal.can(Permission.READ_RISK))
 
-    if not _decision_limiter:
-        _decision_limiter.append(anyio.CapacityLimiter(DECISION_THREADS))
-    return await anyio.to_thread.run_sync(decide_in_thread, limiter=_decision_limiter[0])
+    return await anyio.to_thread.run_sync(decide_in_thread, limiter=_decision_threads())
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionDetailOut | DecisionOut)

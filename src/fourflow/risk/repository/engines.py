@@ -7,17 +7,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, CompoundSelect, String, cast, func, literal, null, select, union_all
-from sqlalchemy.orm import Session
 
 from fourflow.risk.models import CreditModel, RuleSetVersion
 
 RULE_SET = "rule_set"
 MODEL = "model"
-
-
-def active_versions(session: Session) -> list[tuple[str, str, str, str | None]]:
-    """(kind, name, version, content hash) of every active rule set and model."""
-    return [(row[0], row[1], row[2], row[3]) for row in session.execute(_active())]
 
 
 @cache

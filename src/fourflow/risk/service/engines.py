@@ -22,11 +22,10 @@ class ActiveEngines:
     scorer: models.ScorecardScorer
 
 
-def active_engines(session: Session, versions: list[list[str | None]] | None = None) -> ActiveEngines:
-    """The active engines; ``versions`` is what ``active_versions_column`` read, when the caller
-    read it beside its other inputs. Raises NoActiveCreditModel when no model is active (the rule
-    sets install themselves)."""
-    rows = [tuple(row) for row in versions] if versions is not None else repository.active_versions(session)
+def active_engines(session: Session, versions: list[list[str | None]] | None) -> ActiveEngines:
+    """The active engines from what ``active_versions_column`` read (None when nothing is active).
+    Raises NoActiveCreditModel when no model is active (the rule sets install themselves)."""
+    rows = [tuple(row) for row in versions or []]
     rule_set_versions: dict[str, tuple[int, str | None]] = {}
     model_version: str | None = None
     for kind, name, version, content_hash in rows:
