@@ -25,7 +25,12 @@ from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.lending.applications import service
 from fourflow.lending.loans import service as loans
-from fourflow.lending.products import REPAYMENT_METHOD_LABELS, UNDERLYING_LABELS, USE_OF_FUNDS_LABELS
+from fourflow.lending.products import (
+    LENDING_CURRENCIES,
+    REPAYMENT_METHOD_LABELS,
+    UNDERLYING_LABELS,
+    USE_OF_FUNDS_LABELS,
+)
 from fourflow.risk.scorecard.reasons import localised_params
 from fourflow.risk.service.decisions import PRODUCT_LABELS
 from fourflow.web.forms import attempt
@@ -195,11 +200,11 @@ def _page(request: Request, session: Session, principal: Principal, *, page: int
         values = _draft_values(drafts[0]) if drafts else {
             "application_id": "", "product": prefill.recommended_product or "order_financing",
             "amount": "" if prefill.suggested_amount is None else str(prefill.suggested_amount),
-            "currency": prefill.currency if prefill.currency in ("USD", "EUR", "GBP") else "USD",
+            "currency": prefill.currency if prefill.currency in LENDING_CURRENCIES else LENDING_CURRENCIES[0],
             "tenor_days": "" if prefill.suggested_tenor_days is None else str(prefill.suggested_tenor_days),
             "purpose": "", "payee": ""}
     return render(request, "financing.html", {
-        "products": service.products(), "prefill": prefill,
+        "products": service.products(), "currencies": LENDING_CURRENCIES, "prefill": prefill,
         "prefill_reason": translate(prefill.reason, None, **prefill.reason_params),
         "applications": applications, "rows": rows, "result": result, "values": values,
         "errors": errors or {}, "notice": notice, "form_key": f"web:{uuid.uuid4()}",
