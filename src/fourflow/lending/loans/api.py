@@ -131,7 +131,7 @@ def loan_out(session: Session, loan: Loan) -> LoanOut:
 def repayment_out(session: Session, repayment: LoanRepayment) -> RepaymentOut:
     return RepaymentOut(
         id=repayment.id, payout_id=repayment.payout_id,
-        payout_reference=service.payout_of(session, repayment).reference, paid_on=repayment.paid_on,
+        payout_reference=repayment.payout.reference, paid_on=repayment.paid_on,
         currency=repayment.currency, fees=_cents(repayment.fees_amount),
         interest=_cents(repayment.interest_amount), principal=_cents(repayment.principal_amount),
         total=_cents(repayment.fees_amount + repayment.interest_amount + repayment.principal_amount))

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fourflow.core.models import Base, UUIDPrimaryKey
 
@@ -119,3 +119,6 @@ class LoanRepayment(UUIDPrimaryKey, Base):
     interest_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
     principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
     created_at: Mapped[datetime]
+
+    # Loaded with the repayment (one join): every listing of repayments shows the payout's reference.
+    payout: Mapped[SellerPayout] = relationship(lazy="joined", innerjoin=True)

@@ -66,7 +66,7 @@ def _loan_view(session: Session, loan: Any) -> dict[str, Any]:
             "next_due": loans.next_due(session, loan),
             "schedule": loans.schedule(session, loan).instalments,
             "repayments": [{"paid_on": repayment.paid_on,
-                            "reference": loans.payout_of(session, repayment).reference,
+                            "reference": repayment.payout.reference,
                             **{part: _cents(getattr(repayment, f"{part}_amount"), loan.currency)
                                for part in ("fees", "interest", "principal")}}
                            for repayment in loans.repayments(session, loan)]}

@@ -33,7 +33,7 @@ from fourflow.lending.loans.service.loans import (
     repayments,
     schedule,
 )
-from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, payout_of, payout_repayments
+from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, payout_repayments
 from fourflow.lending.loans.service.statement_pdf import statement_pdf
 from fourflow.lending.loans.service.statements import (
     MonthlyFlow,
@@ -67,7 +67,6 @@ __all__ = [
     "mark_written_off",
     "monthly_flows",
     "next_due",
-    "payout_of",
     "payout_repayments",
     "repayments",
     "schedule",

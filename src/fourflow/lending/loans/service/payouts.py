@@ -175,12 +175,6 @@ def payout_repayments(session: Session, payout: SellerPayout) -> list[LoanRepaym
     return repository.repayments_of_payout(session, payout.id)
 
 
-def payout_of(session: Session, repayment: LoanRepayment) -> SellerPayout:
-    found = repository.payout(session, repayment.payout_id)
-    assert found is not None  # a foreign key
-    return found
-
-
 def _repayment_document(repayment: LoanRepayment) -> dict[str, Any]:
     return {"loan_id": str(repayment.loan_id), "fees": str(repayment.fees_amount),
             "interest": str(repayment.interest_amount), "principal": str(repayment.principal_amount)}
