@@ -140,3 +140,30 @@ CATALOGUE: dict[str, Product] = {product.code: product for product in (
 
 def product(code: str) -> Product | None:
     return CATALOGUE.get(code)
+
+
+# Disbursement conditions (F21) ------------------------------------------------------------------
+
+DISBURSEMENT_CONDITIONS_VERSION = "disbursement_conditions@v1"
+
+
+class ConditionKind(StrEnum):
+    # The contract carries the seller's and the platform's signatures.
+    CONTRACT_SIGNED = "contract_signed"
+    # The financed shipment's carrier reports it arrived at the named warehouse.
+    GOODS_ARRIVED = "goods_arrived"
+
+
+CONDITION_LABELS = {
+    ConditionKind.CONTRACT_SIGNED: N_("All signatures present"),
+    ConditionKind.GOODS_ARRIVED: N_("Financed goods arrived at the warehouse"),
+}
+
+# Every loan waits for the signed contract; order financing also for its goods at the warehouse
+# (the money pays for goods the platform has seen arrive). Changing this list is a new version.
+DISBURSEMENT_CONDITIONS: dict[str, tuple[ConditionKind, ...]] = {
+    "order_financing": (ConditionKind.CONTRACT_SIGNED, ConditionKind.GOODS_ARRIVED),
+    "receivables_financing": (ConditionKind.CONTRACT_SIGNED,),
+    "inventory_financing": (ConditionKind.CONTRACT_SIGNED,),
+    "revolving_credit_line": (ConditionKind.CONTRACT_SIGNED,),
+}

@@ -1141,3 +1141,15 @@ def trade_activity(session: Session, seller_organisation_id: uuid.UUID, cutoff: 
 
 def _utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
+
+
+def shipment_checkpoints(session: Session, seller_organisation_id: uuid.UUID,
+                         tracking_number: str) -> list[tuple[str, str, str, datetime, str | None]]:
+    """(carrier, status, carrier status, event time, warehouse) of every checkpoint of one
+    shipment of the seller, oldest first."""
+    rows = session.execute(text("""
+        SELECT carrier, status, carrier_status, event_at, warehouse FROM trade_tracking_events
+         WHERE seller_organisation_id = :seller AND tracking_number = :tracking
+         ORDER BY event_at, carrier_status"""),
+        {"seller": seller_organisation_id, "tracking": tracking_number}).all()
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]

@@ -26,6 +26,7 @@ from fourflow.lending.loans.errors import (
     PayoutReferenceReused,
     SellerNotFound,
 )
+from tests.lending.conditions_helpers import book, disbursed_loan, meet_conditions
 from tests.lending.loans.conftest import CONTEXT, NOW, OTHER_SELLER, accepted_offer, books, rows, seller_id
 
 D = Decimal
@@ -41,7 +42,7 @@ def test_a_bullet_loan_from_booking_to_closing(demo: Session, clock: FrozenClock
     """10,000.00 USD at 12 % ACT/365F for 30 days (order financing, bullet, fee 1 %):
     fee = 10,000.00 × 0.01 = 100.00; interest = 10,000 × 0.12 × 30 ÷ 365 = 98.630… = 98.63."""
     offer = accepted_offer(demo, seller=seller_id(demo))
-    loan = service.book_loan(demo, CONTEXT, offer.id, "book-1")
+    loan = book(demo, offer.id, "book-1")
     assert (loan.status, loan.principal_amount, loan.currency, loan.annual_rate,
             loan.day_count_convention) == (
         "awaiting_disbursement", D("10000.00"), "USD", D("0.12"), "ACT/365F")
@@ -53,7 +54,8 @@ def test_a_bullet_loan_from_booking_to_closing(demo: Session, clock: FrozenClock
     assert (start.principal, start.interest, start.fees) == (D("0.00"), D("0.00"), D("0.00"))
 
     # Disbursement: Dr principal 10,000.00; Cr wallet 9,900.00 and fees 100.00; funder 10,000.00 deployed.
-    service.disburse(demo, CONTEXT, loan.id)
+    # The contract signed and the goods arrived (its conditions): the last event disburses the loan.
+    meet_conditions(demo, loan)
     after = books(demo, loan)
     assert loan.status == "active"
     assert after.principal == D("10000.00")
@@ -103,7 +105,11 @@ def test_a_bullet_loan_from_booking_to_closing(demo: Session, clock: FrozenClock
     assert (end.funder_available, end.funder_deployed) == (start.funder_available, start.funder_deployed)
     assert loan.status == "closed"
     assert ledger.check_invariants(demo).hold
-    assert _actions(demo, loan.id) == ["lending:loan:booked", "lending:loan:disbursed",
+    # Conditions evaluated at booking, on the countersignature and on the tracking file (the last one met).
+    assert _actions(demo, loan.id) == ["lending:loan:booked", "lending:loan:conditions_evaluated",
+                                       "lending:loan:conditions_evaluated",
+                                       "lending:loan:conditions_evaluated",
+                                       "lending:loan:disbursed",
                                        "lending:loan:interest_accrued", "lending:loan:interest_accrued",
                                        "lending:loan:closed"]
 
@@ -119,8 +125,7 @@ def test_a_payout_sweep_takes_the_minimum_due(demo: Session, clock: FrozenClock)
     30 days, fee 0.5 % = 50.00). First minimum, due 14 November: principal 10,000 ÷ 3 = 3,333.33 plus
     interest 98.63 = 3,431.96."""
     offer = accepted_offer(demo, seller=seller_id(demo), product="receivables_financing", tenor_days=90)
-    loan = service.book_loan(demo, CONTEXT, offer.id, "book-sweep")
-    service.disburse(demo, CONTEXT, loan.id)
+    loan = disbursed_loan(demo, offer.id, "book-sweep")
     start = books(demo, loan)
     assert start.income_fees >= D("50.00")
 
@@ -184,8 +189,7 @@ def test_bad_bookings_are_refused_and_change_nothing(demo: Session, clock: Froze
 
 def test_bad_payouts_are_refused_and_change_nothing(demo: Session, clock: FrozenClock) -> None:
     offer = accepted_offer(demo, seller=seller_id(demo))
-    loan = service.book_loan(demo, CONTEXT, offer.id, "book-bad")
-    service.disburse(demo, CONTEXT, loan.id)
+    loan = disbursed_loan(demo, offer.id, "book-bad")
     seller = loan.seller_organisation_id
     before = rows(demo)
     with pytest.raises(PayoutCurrencyMismatch) as mismatch:
@@ -201,7 +205,8 @@ def test_bad_payouts_are_refused_and_change_nothing(demo: Session, clock: Frozen
 def test_without_funder_capital_a_loan_is_not_disbursed(demo: Session, clock: FrozenClock) -> None:
     """harbour-capital has 2,500,000.00 USD available: 3,000,000.00 is too much."""
     offer = accepted_offer(demo, seller=seller_id(demo), amount="3000000.00")
-    loan = service.book_loan(demo, CONTEXT, offer.id, "book-big")
+    loan = meet_conditions(demo, book(demo, offer.id, "book-big"))  # the events' disbursement was refused
+    assert loan.status == "awaiting_disbursement"
     before = rows(demo)
     with pytest.raises(FunderCapitalInsufficient) as refused:
         service.disburse(demo, CONTEXT, loan.id)
@@ -213,10 +218,8 @@ def test_without_funder_capital_a_loan_is_not_disbursed(demo: Session, clock: Fr
 
 def test_accrue_all_accrues_every_active_loan(demo: Session, clock: FrozenClock) -> None:
     """Two loans of 10,000.00 at 12 %: one day each is 10,000 × 0.12 ÷ 365 = 3.287… = 3.29."""
-    first = service.book_loan(demo, CONTEXT, accepted_offer(demo, seller=seller_id(demo)).id, "all-1")
-    second = service.book_loan(demo, CONTEXT, accepted_offer(demo, seller=seller_id(demo)).id, "all-2")
-    for loan in (first, second):
-        service.disburse(demo, CONTEXT, loan.id)
+    first = disbursed_loan(demo, accepted_offer(demo, seller=seller_id(demo)).id, "all-1")
+    second = disbursed_loan(demo, accepted_offer(demo, seller=seller_id(demo)).id, "all-2")
     clock.advance(timedelta(days=1))
     assert service.accrue_all(demo, CONTEXT, NOW.date()) == 2
     assert [books(demo, loan).interest for loan in (first, second)] == [D("3.29"), D("3.29")]
@@ -254,8 +257,7 @@ def test_daily_accrual_adds_up_to_the_contract_to_the_cent(demo: Session, clock:
     interest computed at once."""
     offer = accepted_offer(demo, seller=seller_id(demo), amount=amount, annual_rate=annual_rate,
                            tenor_days=tenor_days)
-    loan = service.book_loan(demo, CONTEXT, offer.id, f"contract-{amount}")
-    service.disburse(demo, CONTEXT, loan.id)
+    loan = disbursed_loan(demo, offer.id, f"contract-{amount}")
     assert str(service.schedule(demo, loan).total_interest.amount) == contract
     for days in (1, 7, tenor_days + 3):
         clock.set(NOW + timedelta(days=days))

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy.orm import Session
 
 from fourflow.core.http import Paging, database_session
+from fourflow.core.i18n import translate
 from fourflow.core.pagination import PageOut
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
@@ -23,13 +24,18 @@ from fourflow.lending.loans.errors import IdempotencyKeyMissing
 from fourflow.lending.loans.models import Loan, LoanRepayment
 from fourflow.lending.loans.schemas import (
     BalancesOut,
+    ConditionOut,
+    DisbursementOut,
+    EvaluationOut,
     InstalmentOut,
     LoanBookIn,
+    LoanConditionsOut,
     LoanOut,
     PayoutIn,
     PayoutOut,
     RepaymentOut,
 )
+from fourflow.lending.products import CONDITION_LABELS, ConditionKind
 
 router = APIRouter(prefix="/api/v1/lending", tags=["lending"])
 LOANS = "/loans"
@@ -54,9 +60,13 @@ def book_loan(session: Db, principal: Borrower, body: LoanBookIn, response: Resp
     if not idempotency_key:
         raise IdempotencyKeyMissing(field="Idempotency-Key")
     before = service.loan_of_offer_exists(session, body.offer_id)
-    loan = service.book_loan(session, principal.audit_context(), body.offer_id, idempotency_key,
-                             seller_organisation_id=principal.organisation_id,
-                             booked_by_user_id=principal.user_id)
+    loan = service.book_loan(
+        session, principal.audit_context(), body.offer_id, idempotency_key,
+        seller_organisation_id=principal.organisation_id, booked_by_user_id=principal.user_id,
+        shipment=None if body.shipment is None else service.FinancedShipment(body.shipment.tracking_number,
+                                                                             body.shipment.warehouse),
+        supplier=None if body.supplier is None else service.SupplierPayee(
+            body.supplier.name, body.supplier.account, body.supplier.country))
     if before:
         response.status_code = 200
     return loan_out(session, loan)
@@ -77,10 +87,43 @@ def get_loan(session: Db, principal: Reader, loan_id: uuid.UUID) -> LoanOut:
 
 @router.post(LOANS + "/{loan_id}/disburse", response_model=LoanOut)
 def disburse(session: Db, principal: Treasurer, loan_id: uuid.UUID) -> LoanOut:
-    """Pay the loan into the seller's wallet (the fee netted). A disbursed loan is returned unchanged."""
+    """Disburse the loan once every disbursement condition is met (409 ``disbursement_conditions_unmet``
+    names the unmet ones, and nothing moves): into the seller's wallet (the fee netted), or to the
+    supplier through the payment router (the loan is ``disbursing`` until a channel takes it). A
+    disbursed loan is returned unchanged."""
     loan = service.disburse(session, principal.audit_context(), loan_id,
                             disbursed_by_user_id=principal.user_id)
     return loan_out(session, loan)
+
+
+@router.get(LOANS + "/{loan_id}/conditions", response_model=LoanConditionsOut)
+def conditions(session: Db, principal: Reader, loan_id: uuid.UUID) -> LoanConditionsOut:
+    """The loan's disbursement conditions, each evaluation of them (what the rule saw, its result and
+    the rule version) and the disbursement attempts."""
+    loan = service.get_loan(session, loan_id, _scope(principal))
+    language = principal.language
+    latest = service.latest_reasons(session, loan)
+    held = service.conditions(session, loan)
+    return LoanConditionsOut(
+        loan_id=loan.id, status=loan.status, all_met=all(condition.status == "met" for condition in held),
+        conditions=[ConditionOut(
+            kind=condition.kind, label=translate(CONDITION_LABELS[ConditionKind(condition.kind)], language),
+            rules_version=condition.rules_version, parameters=condition.parameters, status=condition.status,
+            met_at=condition.met_at, last_evaluated_at=condition.last_evaluated_at,
+            reason=service.describe_reason(latest[condition.kind].reason, latest[condition.kind].inputs,
+                                           language)
+            if condition.kind in latest else None) for condition in held],
+        evaluations=[EvaluationOut(
+            kind=evaluation.kind, event=evaluation.event, rules_version=evaluation.rules_version,
+            result=evaluation.result, reason_code=evaluation.reason,
+            reason=service.describe_reason(evaluation.reason, evaluation.inputs, language),
+            inputs=evaluation.inputs, evaluated_at=evaluation.evaluated_at)
+            for evaluation in service.evaluations(session, loan)],
+        disbursements=[DisbursementOut(
+            attempt=row.attempt, method=row.method, amount=_cents(row.amount), currency=row.currency,
+            payee=row.payee, payment_id=row.payment_id, status=row.status, triggered_by=row.triggered_by,
+            created_at=row.created_at, completed_at=row.completed_at)
+            for row in service.disbursements(session, loan)])
 
 
 @router.get(LOANS + "/{loan_id}/repayments", response_model=list[RepaymentOut])
@@ -111,7 +154,8 @@ def loan_out(session: Session, loan: Loan) -> LoanOut:
     return LoanOut(
         id=loan.id, offer_id=loan.offer_id, seller_id=loan.seller_organisation_id,
         funder_id=loan.funder_organisation_id, products_version=loan.products_version, product=loan.product,
-        status=loan.status, principal=_cents(loan.principal_amount), currency=loan.currency,
+        status=loan.status, disbursement_method=loan.disbursement_method, supplier_name=loan.supplier_name,
+        principal=_cents(loan.principal_amount), currency=loan.currency,
         annual_rate=loan.annual_rate, day_count_convention=loan.day_count_convention,
         origination_fee=_cents(loan.origination_fee_amount),
         disbursed_amount=_cents(loan.principal_amount - loan.origination_fee_amount),

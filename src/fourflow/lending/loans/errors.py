@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fourflow.core.errors import Conflict, NotFound, ValidationFailed
-from fourflow.core.i18n import N_
+from fourflow.core.i18n import N_, Language, translate
 
 
 class LoanNotFound(NotFound):
@@ -64,3 +64,44 @@ class PayoutCurrencyMismatch(ValidationFailed):
 class SellerNotFound(NotFound):
     code = "seller_not_found"
     message = N_("No such seller.")
+
+
+class DisbursementConditionsUnmet(Conflict):
+    """Nothing moves while a disbursement condition is unmet; the message names each of them."""
+
+    code = "disbursement_conditions_unmet"
+    message = N_("The loan cannot be disbursed yet: {conditions} not met.")
+
+    def __init__(self, labels: list[str]) -> None:
+        self.labels = labels  # msgids of the unmet conditions, translated when shown
+        super().__init__(field="conditions", conditions=", ".join(labels))
+
+    def localised(self, language: Language) -> str:
+        separator = "、" if language == "zh_Hans" else ", "
+        names = separator.join(translate(label, language) for label in self.labels)
+        return translate(self.message, language, conditions=names)
+
+
+class SupplierDetailsIncomplete(ValidationFailed):
+    code = "supplier_details_incomplete"
+    message = N_("Give the supplier's name, account and two-letter country, or none of them.")
+
+
+class SupplierNotPayee(ValidationFailed):
+    code = "supplier_not_payee"
+    message = N_("The supplier {supplier} is not the payee named in the application ({payee}).")
+
+
+class SupplierNotAllowed(ValidationFailed):
+    code = "supplier_not_allowed"
+    message = N_("This product pays the seller's wallet: a supplier cannot be named.")
+
+
+class ShipmentNotExpected(ValidationFailed):
+    code = "shipment_not_expected"
+    message = N_("This product does not wait for a shipment: no tracking number can be named.")
+
+
+class ShipmentDetailsIncomplete(ValidationFailed):
+    code = "shipment_details_incomplete"
+    message = N_("Name both the shipment's tracking number and the warehouse it must arrive at.")

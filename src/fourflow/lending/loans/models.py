@@ -1,8 +1,11 @@
 """Loans, their planned instalments, the payouts applied to sellers' loans and the repayments they
 made.
 
-A loan is booked from an accepted offer (``awaiting_disbursement``), becomes ``active`` when it is
-disbursed and ``closed`` when its principal, interest and fees are all repaid, or ``written_off``
+A loan is booked from an accepted offer (``awaiting_disbursement``) with its disbursement conditions
+(``LoanCondition``, evaluated on events, every evaluation kept as a ``LoanConditionEvaluation``); a
+payment to a supplier through the payment router is ``disbursing`` until the channel takes it; it
+becomes ``active`` when it is disbursed and ``closed`` when its principal, interest and fees are all
+repaid, or ``written_off``
 (``lending.collections``) when they will not be. Its money lives in the
 ledger (``loan:principal``, ``loan:interest``, ``loan:fees``, one account of each per loan, subject the
 loan's id); the row keeps the terms and the accrual state: interest accrues exactly as the numerator
@@ -14,21 +17,28 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fourflow.core.models import Base, UUIDPrimaryKey
 
-LOAN_STATUSES = ("awaiting_disbursement", "active", "closed", "written_off")
+LOAN_STATUSES = ("awaiting_disbursement", "disbursing", "active", "closed", "written_off")
 
 
 class Loan(UUIDPrimaryKey, Base):
     __tablename__ = "lending_loans"
     __table_args__ = (
         UniqueConstraint("offer_id"),
-        CheckConstraint("status IN ('awaiting_disbursement', 'active', 'closed', 'written_off')",
-                        name="status"),
+        CheckConstraint(
+            "status IN ('awaiting_disbursement', 'disbursing', 'active', 'closed', 'written_off')",
+            name="status"),
+        CheckConstraint("disbursement_method IN ('wallet', 'supplier')", name="disbursement_method"),
+        CheckConstraint("disbursement_method = 'wallet' OR (supplier_name IS NOT NULL AND "
+                        "supplier_account IS NOT NULL AND supplier_country IS NOT NULL)",
+                        name="supplier_named"),
         CheckConstraint("principal_amount > 0", name="principal_positive"),
         CheckConstraint("origination_fee_amount >= 0 AND origination_fee_amount < principal_amount",
                         name="fee_below_principal"),
@@ -52,6 +62,12 @@ class Loan(UUIDPrimaryKey, Base):
     repayment_period_days: Mapped[int | None]
     remittance_rate: Mapped[Decimal | None] = mapped_column(Numeric(10, 6))
     status: Mapped[str] = mapped_column(String(24))
+    # Where the money goes: the seller's wallet, or (use of funds restricted to approved suppliers)
+    # the supplier named at booking, paid through the payment router.
+    disbursement_method: Mapped[str] = mapped_column(String(16), server_default="wallet")
+    supplier_name: Mapped[str | None] = mapped_column(String(200))
+    supplier_account: Mapped[str | None] = mapped_column(String(64))
+    supplier_country: Mapped[str | None] = mapped_column(String(2))
     # The Idempotency-Key of the booking: a retry with it gets this loan back.
     booking_key: Mapped[str] = mapped_column(String(100))
     start_on: Mapped[date]  # interest runs from here (the disbursement day once disbursed)
@@ -122,3 +138,75 @@ class LoanRepayment(UUIDPrimaryKey, Base):
 
     # Loaded with the repayment (one join): every listing of repayments shows the payout's reference.
     payout: Mapped[SellerPayout] = relationship(lazy="joined", innerjoin=True)
+
+
+class LoanCondition(UUIDPrimaryKey, Base):
+    """One disbursement condition of a loan (F21), made at booking from the product's configuration
+    (``lending.products.DISBURSEMENT_CONDITIONS``, versioned): its kind, the parameters it checks
+    (e.g. which shipment must arrive at which warehouse), whether it is met and since when. A met
+    condition stays met: the evaluation that met it is in the history."""
+
+    __tablename__ = "lending_loan_conditions"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "kind"),
+        CheckConstraint("status IN ('unmet', 'met')", name="status"),
+        CheckConstraint("(status = 'met') = (met_at IS NOT NULL)", name="met_at_when_met"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # contract_signed, goods_arrived
+    rules_version: Mapped[str] = mapped_column(String(40))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(8))
+    met_at: Mapped[datetime | None]
+    last_evaluated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class LoanConditionEvaluation(UUIDPrimaryKey, Base):
+    """One evaluation of one condition: when, on which event, what the rule saw and what it
+    concluded, under which rule version. Append-only."""
+
+    __tablename__ = "lending_loan_condition_evaluations"
+    __table_args__ = (
+        CheckConstraint("result IN ('unmet', 'met')", name="result"),
+        Index("ix_lending_loan_condition_evaluations_loan", "loan_id", "evaluated_at"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # the condition's (one per kind per loan)
+    event: Mapped[str] = mapped_column(String(32))  # contract_countersigned, shipment_tracking, …
+    rules_version: Mapped[str] = mapped_column(String(40))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    result: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(64))  # a stable code, shown through REASON_LABELS
+    evaluated_at: Mapped[datetime]
+
+
+class LoanDisbursement(UUIDPrimaryKey, Base):
+    """One attempt to pay a loan out. Into the wallet it completes at once; to a supplier it holds
+    the funder's capital and waits for the payment router (``payment_id``): posted when a channel
+    takes the payment, released when none does (then a new attempt may follow, with a new key)."""
+
+    __tablename__ = "lending_loan_disbursements"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "attempt"),
+        CheckConstraint("method IN ('wallet', 'supplier')", name="method"),
+        CheckConstraint("status IN ('pending', 'completed', 'failed')", name="status"),
+        Index("ix_lending_loan_disbursements_one_open", "loan_id", unique=True,
+              postgresql_where="status IN ('pending', 'completed')"),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    attempt: Mapped[int]
+    method: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))  # what the payee receives
+    currency: Mapped[str] = mapped_column(String(3))
+    payee: Mapped[str] = mapped_column(String(200))
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id"))
+    # The pending hold of the origination fee on the funder's capital (supplier payments).
+    fee_hold_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    triggered_by: Mapped[str] = mapped_column(String(32))  # conditions_met, operations
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

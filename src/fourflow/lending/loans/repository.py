@@ -13,7 +13,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fourflow.core.pagination import Page, PageRequest, fetch_page
-from fourflow.lending.loans.models import Loan, LoanInstalment, LoanRepayment, SellerPayout
+from fourflow.lending.loans.models import (
+    Loan,
+    LoanCondition,
+    LoanConditionEvaluation,
+    LoanDisbursement,
+    LoanInstalment,
+    LoanRepayment,
+    SellerPayout,
+)
 
 
 def _loans(seller_organisation_id: uuid.UUID | None) -> Select[Loan]:
@@ -23,7 +31,8 @@ def _loans(seller_organisation_id: uuid.UUID | None) -> Select[Loan]:
     return statement
 
 
-def add(session: Session, row: Loan | LoanInstalment | LoanRepayment) -> None:
+def add(session: Session, row: Loan | LoanInstalment | LoanRepayment | LoanCondition | LoanConditionEvaluation
+        | LoanDisbursement) -> None:
     session.add(row)
     session.flush()
 
@@ -133,3 +142,51 @@ def repayments_of_seller(session: Session, seller_organisation_id: uuid.UUID) ->
     return list(session.execute(select(LoanRepayment).where(
         LoanRepayment.seller_organisation_id == seller_organisation_id)
         .order_by(LoanRepayment.paid_on, LoanRepayment.created_at)).scalars())
+
+
+# Disbursement conditions and disbursements --------------------------------------------------------
+
+def conditions(session: Session, loan_id: uuid.UUID) -> list[LoanCondition]:
+    return list(session.scalars(select(LoanCondition).where(LoanCondition.loan_id == loan_id)
+                                .order_by(LoanCondition.created_at, LoanCondition.kind)))
+
+
+def conditions_of_loans(session: Session, loan_ids: Sequence[uuid.UUID]) -> list[LoanCondition]:
+    if not loan_ids:
+        return []
+    return list(session.scalars(select(LoanCondition).where(LoanCondition.loan_id.in_(loan_ids))
+                                .order_by(LoanCondition.loan_id, LoanCondition.created_at,
+                                          LoanCondition.kind)))
+
+
+def evaluations(session: Session, loan_id: uuid.UUID, limit: int = 200) -> list[LoanConditionEvaluation]:
+    """The latest evaluations first."""
+    return list(session.scalars(
+        select(LoanConditionEvaluation).where(LoanConditionEvaluation.loan_id == loan_id)
+        .order_by(LoanConditionEvaluation.evaluated_at.desc(), LoanConditionEvaluation.kind).limit(limit)))
+
+
+def waiting_loan_ids(session: Session, *, seller_organisation_id: uuid.UUID | None = None,
+                     offer_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    """Loans awaiting disbursement (of one seller, or of one offer), oldest first."""
+    statement = select(Loan.id).where(Loan.status == "awaiting_disbursement")
+    if seller_organisation_id is not None:
+        statement = statement.where(Loan.seller_organisation_id == seller_organisation_id)
+    if offer_id is not None:
+        statement = statement.where(Loan.offer_id == offer_id)
+    return list(session.scalars(statement.order_by(Loan.booked_at, Loan.id)))
+
+
+def disbursements(session: Session, loan_id: uuid.UUID) -> list[LoanDisbursement]:
+    return list(session.scalars(select(LoanDisbursement).where(LoanDisbursement.loan_id == loan_id)
+                                .order_by(LoanDisbursement.attempt)))
+
+
+def pending_disbursement(session: Session, loan_id: uuid.UUID) -> LoanDisbursement | None:
+    return session.scalars(select(LoanDisbursement).where(
+        LoanDisbursement.loan_id == loan_id, LoanDisbursement.status == "pending")).first()
+
+
+def pending_disbursement_loan_ids(session: Session) -> list[uuid.UUID]:
+    return list(session.scalars(select(LoanDisbursement.loan_id).where(LoanDisbursement.status == "pending")
+                                .order_by(LoanDisbursement.created_at)))

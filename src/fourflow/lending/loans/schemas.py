@@ -5,12 +5,75 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 
+class ShipmentIn(BaseModel):
+    tracking_number: str = Field(min_length=1, max_length=64, description="The carrier's tracking number")
+    warehouse: str = Field(min_length=1, max_length=64, description="The warehouse the goods must arrive at")
+
+
+class SupplierIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="The payee named in the application")
+    account: str = Field(min_length=1, max_length=64,
+                         description="The supplier's bank account (IBAN or number)")
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2 country of the account")
+
+
 class LoanBookIn(BaseModel):
     offer_id: uuid.UUID = Field(description="An offer the seller has accepted")
+    shipment: ShipmentIn | None = Field(
+        None, description="Order financing: the shipment of the financed goods that must arrive at the "
+                          "warehouse before the loan is disbursed")
+    supplier: SupplierIn | None = Field(
+        None, description="Order and inventory financing: the approved supplier paid through the "
+                          "payment router")
+
+
+class ConditionOut(BaseModel):
+    kind: str = Field(description="contract_signed or goods_arrived")
+    label: str
+    rules_version: str
+    parameters: dict[str, Any]
+    status: str = Field(description="met or unmet")
+    met_at: datetime | None
+    last_evaluated_at: datetime | None
+    reason: str | None = Field(description="Why, as of the latest evaluation (localised)")
+
+
+class EvaluationOut(BaseModel):
+    kind: str
+    event: str
+    rules_version: str
+    result: str
+    reason_code: str
+    reason: str
+    inputs: dict[str, Any]
+    evaluated_at: datetime
+
+
+class DisbursementOut(BaseModel):
+    attempt: int
+    method: str = Field(description="wallet or supplier")
+    amount: Decimal
+    currency: str
+    payee: str
+    payment_id: uuid.UUID | None
+    status: str = Field(description="pending, completed or failed")
+    triggered_by: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class LoanConditionsOut(BaseModel):
+    loan_id: uuid.UUID
+    status: str
+    all_met: bool
+    conditions: list[ConditionOut]
+    evaluations: list[EvaluationOut] = Field(description="Latest first")
+    disbursements: list[DisbursementOut]
 
 
 class BalancesOut(BaseModel):
@@ -36,7 +99,9 @@ class LoanOut(BaseModel):
     funder_id: uuid.UUID
     products_version: str
     product: str
-    status: str = Field(description="awaiting_disbursement, active or closed")
+    status: str = Field(description="awaiting_disbursement, disbursing, active, closed or written_off")
+    disbursement_method: str = Field(description="wallet, or supplier (paid through the payment router)")
+    supplier_name: str | None
     principal: Decimal
     currency: str
     annual_rate: Decimal

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
-from fourflow.core import jobs
+from fourflow.core import events, jobs
 from fourflow.core.errors import ValidationFailed
 from fourflow.core.i18n import N_, Language, translate
 from fourflow.tradedata import repository
@@ -25,6 +25,8 @@ from fourflow.tradedata.repository import MergeCounts, StagedTable
 from fourflow.tradedata.service import quality, staging
 
 MAX_PROBLEMS_SHOWN = 100
+# Published when a file adds or corrects carrier tracking checkpoints of a seller.
+TRACKING_EVENTS_INGESTED = "tradedata:tracking_events:ingested"
 PROGRESS_EVERY_ROWS = 50_000
 
 class UnknownFormat(ValidationFailed):
@@ -149,6 +151,12 @@ def _ingest(session: Session, context: audit.AuditContext, *,
         # upload answers as soon as it is stored.
         jobs.enqueue(session, "tradedata:recompute_figures", {"seller_id": str(seller_organisation_id)},
                      queueing_lock=f"tradedata:figures:{seller_organisation_id}")
+    tracking = counts.get("trade_tracking_events", MergeCounts(0, 0, 0))
+    if tracking.inserted or tracking.updated:
+        # Whoever waits on shipments (disbursement conditions) looks at the new checkpoints now.
+        events.publish(session, events.DomainEvent(TRACKING_EVENTS_INGESTED, {
+            "seller_organisation_id": str(seller_organisation_id), "batch_id": str(batch_id)},
+            context.request_id))
     audit.record(session, context, "tradedata:batch:ingested", subject_type="trade_ingest_batch",
                  subject_id=batch_id, after={"format": format, "filename": batch.filename,
                                              "sha256": batch.content_sha256, "rows": records,

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
-from fourflow.core import jobs
+from fourflow.core import events, jobs
 from fourflow.core.clock import get_clock
 from fourflow.core.i18n import LANGUAGES, N_, Language, parse_language, translate
 from fourflow.core.money import Money
@@ -74,6 +74,8 @@ MAX_FAILED_ATTEMPTS = 5
 # (MAX_FAILED_ATTEMPTS per code) an attacker holding the session gets.
 MAX_CODES_PER_HOUR = 5
 SEND_SIGNING_CODE_TASK = "contracts:send_signing_code"
+# Published when the platform countersigns: the contract now carries both signatures.
+CONTRACT_COUNTERSIGNED = "lending:contract:countersigned"
 
 ORIGINATION_FEE = N_("Origination fee")
 GOVERNING_LAW = N_("Laws of the Hong Kong Special Administrative Region")
@@ -294,6 +296,10 @@ def _countersign(session: Session, context: audit.AuditContext, contract: Lendin
     contract.platform_certificate_serial = signed.certificate_serial
     contract.platform_signed_at = signed.signed_at
     _move(session, context, contract, SIGNED, signed.sha256)
+    # Both signatures are present: the loan on this offer may now meet its disbursement conditions.
+    events.publish(session, events.DomainEvent(CONTRACT_COUNTERSIGNED, {
+        "contract_id": str(contract.id), "offer_id": str(contract.offer_id),
+        "seller_organisation_id": str(contract.seller_organisation_id)}, context.request_id))
 
 
 def _move(session: Session, context: audit.AuditContext, contract: LendingContract, status: str,
@@ -310,6 +316,11 @@ def _move(session: Session, context: audit.AuditContext, contract: LendingContra
 
 
 # ---------------------------------------------------------------- reads
+
+
+def contract_of_offer(session: Session, offer_id: uuid.UUID) -> LendingContract | None:
+    """The contract made from the offer, if any (a status read: the file is not loaded)."""
+    return repository.contract_of_offer(session, offer_id)
 
 
 def get_contract(session: Session, contract_id: uuid.UUID,

@@ -1,5 +1,7 @@
-"""Loans and their money (F21, F24): booking from an accepted offer, disbursement into the seller's
-wallet (``loans``), daily interest accrual (``accrual``) and repayment from marketplace payouts
+"""Loans and their money (F21, F24): booking from an accepted offer (``loans``), disbursement conditions
+evaluated on events (``conditions``), disbursement into the seller's wallet or to a supplier through
+the payment router (``disbursement``), daily interest accrual (``accrual``) and repayment from
+marketplace payouts
 (``payouts``). Every money movement is one balanced ledger entry with an idempotency key derived from
 the loan (or the payout), posted in the same transaction as the change that causes it, and every
 change is audited there too.
@@ -22,10 +24,32 @@ from fourflow.lending.loans.service.common import (
     LoanBalances,
     accounts,
 )
-from fourflow.lending.loans.service.loans import (
-    balances,
+from fourflow.lending.loans.service.conditions import (
+    EVENT_LABELS,
+    ConditionEvent,
+    FinancedShipment,
     book_loan,
+    conditions,
+    conditions_of_loans,
+    describe_reason,
     disburse,
+    evaluate_loan,
+    evaluate_waiting,
+    evaluations,
+    latest_reasons,
+    waiting_loan_ids,
+)
+from fourflow.lending.loans.service.disbursement import (
+    COMPLETE_DISBURSEMENT_TASK,
+    complete_disbursement,
+    disbursed_amount,
+    disbursement_key,
+    disbursements,
+    pending_disbursement_loan_ids,
+)
+from fourflow.lending.loans.service.loans import (
+    SupplierPayee,
+    balances,
     get_loan,
     list_loans,
     loan_of_offer_exists,
@@ -45,14 +69,19 @@ from fourflow.lending.loans.service.statements import (
 )
 
 __all__ = [
+    "COMPLETE_DISBURSEMENT_TASK",
     "DEFAULT_COLLECTION_CHANNEL",
     "DEFAULT_FUNDER",
+    "EVENT_LABELS",
+    "ConditionEvent",
+    "FinancedShipment",
     "LoanAccounts",
     "LoanBalances",
     "MonthlyFlow",
     "NextDue",
     "PayoutApplied",
     "StatementLine",
+    "SupplierPayee",
     "accounts",
     "accrue_all",
     "accrue_interest",
@@ -60,16 +89,29 @@ __all__ = [
     "apply_payout",
     "balances",
     "book_loan",
+    "complete_disbursement",
+    "conditions",
+    "conditions_of_loans",
+    "describe_reason",
     "disburse",
+    "disbursed_amount",
+    "disbursement_key",
+    "disbursements",
+    "evaluate_loan",
+    "evaluate_waiting",
+    "evaluations",
     "get_loan",
+    "latest_reasons",
     "list_loans",
     "loan_of_offer_exists",
     "mark_written_off",
     "monthly_flows",
     "next_due",
     "payout_repayments",
+    "pending_disbursement_loan_ids",
     "repayments",
     "schedule",
     "statement",
     "statement_pdf",
+    "waiting_loan_ids",
 ]

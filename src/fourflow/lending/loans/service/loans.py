@@ -1,9 +1,10 @@
-"""Loans booked from accepted offers and disbursed into the seller's wallet (MONEY-FLOWS events 2
-and 3), and the reads of a loan: balances, schedule, repayments."""
+"""Loans booked from accepted offers (paid out by ``disbursement`` once ``conditions`` are met), and
+the reads of a loan: balances, schedule, repayments."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,48 +15,68 @@ from fourflow.core.clock import get_clock
 from fourflow.core.money import Money
 from fourflow.core.pagination import Page, PageRequest
 from fourflow.identity import service as identity
-from fourflow.ledger import service as ledger
-from fourflow.ledger.errors import FloorBreached
 from fourflow.lending import schedules
 from fourflow.lending.applications import service as applications
 from fourflow.lending.loans import repository
-from fourflow.lending.loans.errors import FunderCapitalInsufficient, LoanAlreadyBooked, OfferNotAccepted
+from fourflow.lending.loans.errors import (
+    FunderCapitalInsufficient,
+    LoanAlreadyBooked,
+    OfferNotAccepted,
+    SupplierNotAllowed,
+    SupplierNotPayee,
+)
 from fourflow.lending.loans.models import Loan, LoanInstalment, LoanRepayment
 from fourflow.lending.loans.service.common import (
     DEFAULT_FUNDER,
     LoanBalances,
     accounts,
     balances_of,
-    credit,
-    debit,
     fee_of,
     find_loan,
     money_of,
-    platform_account,
     principal_of,
 )
-from fourflow.lending.products import CATALOGUE, RepaymentMethod
+from fourflow.lending.products import CATALOGUE, RepaymentMethod, UseOfFunds
 
 
-def book_loan(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, idempotency_key: str, *,
-              seller_organisation_id: uuid.UUID | None = None,
-              booked_by_user_id: uuid.UUID | None = None) -> Loan:
-    """A loan on an accepted offer, awaiting disbursement, with its schedule and accounts. The same
-    key books once (a retry gets the loan back); another key on a booked offer is refused."""
+@dataclass(frozen=True, slots=True)
+class SupplierPayee:
+    """The approved supplier a restricted-use loan pays, as the payment router needs it."""
+
+    name: str
+    account: str
+    country: str  # ISO 3166 alpha-2
+
+
+def book(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, idempotency_key: str, *,
+         seller_organisation_id: uuid.UUID | None = None, booked_by_user_id: uuid.UUID | None = None,
+         supplier: SupplierPayee | None = None) -> tuple[Loan, bool]:
+    """A loan on an accepted offer, awaiting disbursement, with its schedule and accounts, and
+    whether this call booked it. The same key books once (a retry gets the loan back); another key
+    on a booked offer is refused. ``supplier``: for products whose funds go to approved suppliers
+    only, the supplier paid through the payment router — the payee the application named (the one
+    the credit decision checked against the approved suppliers); without one the proceeds go to the
+    seller's wallet."""
     offer = applications.get_offer(session, offer_id, seller_organisation_id)
     repository.lock_offer(session, offer.id)
     existing = repository.loan_of_offer(session, offer.id)
     if existing is not None:
         if existing.booking_key == idempotency_key:
-            return existing
+            return existing, False
         raise LoanAlreadyBooked(field="offer_id")
     if offer.status != "accepted":
         raise OfferNotAccepted(field="offer_id", status=applications.offer_status(offer))
+    chosen = CATALOGUE[offer.product]
+    if supplier is not None:
+        if chosen.use_of_funds is not UseOfFunds.APPROVED_SUPPLIERS:
+            raise SupplierNotAllowed(field="supplier")
+        payee = applications.get_application(session, offer.application_id, None).payee
+        if payee is not None and payee.strip().casefold() != supplier.name.strip().casefold():
+            raise SupplierNotPayee(field="supplier.name", supplier=supplier.name, payee=payee)
     principal = Money(offer.amount, offer.currency).quantized()
     funder = identity.organisation_by_slug(session, DEFAULT_FUNDER)
     if funder is None:
         raise FunderCapitalInsufficient(available=str(Money.zero(offer.currency)), amount=str(principal))
-    chosen = CATALOGUE[offer.product]
     now = get_clock().now()
     start_on = now.date()
     loan = Loan(
@@ -66,23 +87,29 @@ def book_loan(session: Session, context: audit.AuditContext, offer_id: uuid.UUID
         origination_fee_amount=Money(offer.origination_fee, offer.currency).quantized().amount,
         tenor_days=offer.tenor_days, repayment_method=chosen.repayment.method.value,
         repayment_period_days=chosen.repayment.period_days, remittance_rate=chosen.repayment.remittance_rate,
-        status="awaiting_disbursement", booking_key=idempotency_key, start_on=start_on,
+        status="awaiting_disbursement", booking_key=idempotency_key,
+        disbursement_method="supplier" if supplier else "wallet",
+        supplier_name=supplier.name.strip() if supplier else None,
+        supplier_account=supplier.account.strip() if supplier else None,
+        supplier_country=supplier.country.strip().upper() if supplier else None, start_on=start_on,
         maturity_on=start_on + timedelta(days=offer.tenor_days), interest_accrued_until=None,
         accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0), booked_by_user_id=booked_by_user_id,
         booked_at=now, updated_at=now)
     repository.add(session, loan)
-    _plan(session, loan, start_on)
+    replan(session, loan, start_on)
     accounts(session, loan)
     audit.record(session, context, "lending:loan:booked", subject_type="lending_loan", subject_id=loan.id,
                  organisation_id=loan.seller_organisation_id, after={
                      "offer_id": str(offer.id), "principal": str(principal),
                      "annual_rate": str(loan.annual_rate), "origination_fee": str(fee_of(loan)),
                      "tenor_days": loan.tenor_days, "funder_organisation_id": str(funder.id),
-                     "status": loan.status})
-    return loan
+                     "status": loan.status,
+                     **({"disbursement_method": "supplier", "supplier": loan.supplier_name}
+                        if supplier else {})})
+    return loan, True
 
 
-def _plan(session: Session, loan: Loan, start_on: date) -> schedules.Schedule:
+def replan(session: Session, loan: Loan, start_on: date) -> schedules.Schedule:
     schedule = applications.offer_schedule(CATALOGUE[loan.product], principal_of(loan), loan.annual_rate,
                                            start_on, loan.tenor_days)
     loan.start_on = start_on
@@ -93,49 +120,6 @@ def _plan(session: Session, loan: Loan, start_on: date) -> schedules.Schedule:
                        interest_amount=instalment.interest.amount,
                        fees_amount=instalment.fees.amount) for instalment in schedule.instalments])
     return schedule
-
-
-def disburse(session: Session, context: audit.AuditContext, loan_id: uuid.UUID, *,
-             disbursed_by_user_id: uuid.UUID | None = None) -> Loan:
-    """Into the seller's wallet (MONEY-FLOWS events 2 and 3, the fee netted), in one entry:
-    Dr loan:principal P; Cr seller:wallet P − fee; Cr platform:income:fees fee;
-    Dr funder:available P; Cr funder:deployed P. A loan disbursed already is returned unchanged."""
-    loan = find_loan(session, loan_id, None, for_update=True)
-    if loan.status != "awaiting_disbursement":
-        return loan
-    now = get_clock().now()
-    if now.date() != loan.start_on:
-        _plan(session, loan, now.date())  # interest runs from the day the money leaves
-    principal, fee = principal_of(loan), fee_of(loan)
-    held = accounts(session, loan)
-    available = ledger.balance(session, ledger.get_account(session, held.funder_available, None)).available
-    if available < principal.amount:
-        raise FunderCapitalInsufficient(available=str(Money(available, loan.currency)),
-                                        amount=str(principal))
-    fee_income = platform_account(session, "platform:income:fees", loan.currency)
-    postings = [debit(held.principal, principal), credit(held.wallet, principal - fee)]
-    if not fee.is_zero():
-        postings.append(credit(fee_income, fee))
-    postings += [debit(held.funder_available, principal), credit(held.funder_deployed, principal)]
-    try:
-        ledger.transfer(session, context, ledger.Transfer(
-            idempotency_key=f"lending:loan:{loan.id}:disbursement", postings=tuple(postings),
-            description="Loan disbursed to the seller's wallet"), details={"loan_id": str(loan.id)})
-    except FloorBreached as refused:
-        raise FunderCapitalInsufficient(available=str(Money(available, loan.currency)),
-                                        amount=str(principal)) from refused
-    loan.status = "active"
-    loan.disbursed_at = now
-    loan.disbursed_by_user_id = disbursed_by_user_id
-    loan.interest_accrued_until = loan.start_on
-    loan.updated_at = now
-    session.flush()
-    audit.record(session, context, "lending:loan:disbursed", subject_type="lending_loan", subject_id=loan.id,
-                 organisation_id=loan.seller_organisation_id, before={"status": "awaiting_disbursement"},
-                 after={"status": "active", "principal": str(principal), "to_wallet": str(principal - fee),
-                        "origination_fee": str(fee), "start_on": loan.start_on.isoformat(),
-                        "maturity_on": loan.maturity_on.isoformat()})
-    return loan
 
 
 def loan_of_offer_exists(session: Session, offer_id: uuid.UUID) -> bool:
