@@ -67,6 +67,8 @@ def upgrade() -> None:
     sa.Column('result', sa.String(length=8), nullable=False),
     sa.Column('reason', sa.String(length=64), nullable=False),
     sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'),
+              nullable=False),
     _id(),
     sa.CheckConstraint("result IN ('unmet', 'met')",
                        name=op.f('ck_lending_loan_condition_evaluations_result')),
@@ -75,7 +77,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lending_loan_condition_evaluations'))
     )
     op.create_index('ix_lending_loan_condition_evaluations_loan', 'lending_loan_condition_evaluations',
-                    ['loan_id', 'evaluated_at'], unique=False)
+                    ['loan_id', 'evaluated_at', 'recorded_at'], unique=False)
     op.create_table('lending_loan_disbursements',
     sa.Column('loan_id', sa.Uuid(), nullable=False),
     sa.Column('attempt', sa.Integer(), nullable=False),

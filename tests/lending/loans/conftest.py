@@ -113,6 +113,7 @@ def books(session: Session, loan: Loan) -> Books:
 
 def rows(session: Session) -> dict[str, int]:
     tables = ("lending_loans", "lending_loan_instalments", "lending_payouts", "lending_loan_repayments",
-              "ledger_entries", "ledger_postings", "audit_events")
+              "lending_loan_conditions", "lending_loan_condition_evaluations", "lending_loan_disbursements",
+              "payments", "ledger_entries", "ledger_postings", "audit_events")
     return {table: int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
             for table in tables}

@@ -16,6 +16,7 @@ from fourflow.core.clock import FrozenClock
 from fourflow.ledger import service as ledger
 from fourflow.lending.loans import service
 from tests.helpers import count, sign_in
+from tests.lending.conditions_helpers import sign_contract
 from tests.lending.applications.conftest import APPROVED_SELLER, prepare_world, signed_in
 from tests.lending.loans.conftest import CONTEXT, books, rows
 
@@ -83,6 +84,24 @@ def test_the_full_loop(client: TestClient, world: Session, clock: FrozenClock) -
     start = books(world, stored)
     client.cookies.clear()
     operations = {"X-CSRF-Token": sign_in(client, "operations@fourflow.demo")}
+    # The contract is not signed yet: operations are refused, naming the condition, and nothing moves.
+    before = rows(world)
+    unsigned = client.post(f"{LOANS}/{loan['id']}/disburse", headers=operations)
+    assert (unsigned.status_code, unsigned.json()["error"]) == (409, "disbursement_conditions_unmet")
+    assert unsigned.json()["detail"] == {
+        "message": "The loan cannot be disbursed yet: All signatures present not met.", "field": "conditions"}
+    assert rows(world) == before
+    conditions = client.get(f"{LOANS}/{loan['id']}/conditions", headers=operations).json()
+    assert [(row["kind"], row["status"], row["reason"]) for row in conditions["conditions"]] == [
+        ("contract_signed", "unmet", "No contract has been made from the offer yet.")]
+    # The seller signs; the platform's countersignature meets the last condition and disburses the loan.
+    sign_contract(world, uuid.UUID(offer_id))
+    conditions = client.get(f"{LOANS}/{loan['id']}/conditions", headers=operations).json()
+    assert (conditions["status"], conditions["all_met"]) == ("active", True)
+    assert [(row["event"], row["result"], row["reason_code"]) for row in conditions["evaluations"]] == [
+        ("contract_countersigned", "met", "contract_signed"), ("booking", "unmet", "contract_missing")]
+    assert [(row["method"], row["amount"], row["status"], row["triggered_by"])
+            for row in conditions["disbursements"]] == [("wallet", "4975.00", "completed", "conditions_met")]
     disbursed = client.post(f"{LOANS}/{loan['id']}/disburse", headers=operations)
     assert disbursed.status_code == 200, disbursed.text
     assert (disbursed.json()["status"], disbursed.json()["balances"]) == (

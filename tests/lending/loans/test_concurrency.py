@@ -1,5 +1,6 @@
-"""Concurrent disbursements of one loan and concurrent deliveries of one payout, on a committed
-database (not the rolled-back test transaction): each posts exactly once."""
+"""Concurrent disbursements of one loan (events evaluating its conditions at once, then operations
+asking again) and concurrent deliveries of one payout, on a committed database (not the rolled-back
+test transaction): each posts exactly once."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from fourflow.ledger import service as ledger
 from fourflow.lending.loans import service
 from tests.conftest import _worker_suffix, fresh_database
 from tests.helpers import run_together
+from tests.lending.conditions_helpers import book, disbursed_loan, ingest_tracking, shipment_for, sign_contract
 from tests.lending.loans.conftest import CONTEXT, NOW, OTHER_SELLER, accepted_offer, books, seller_id
 
 THREADS = 6
@@ -39,7 +41,13 @@ def committed() -> Iterator[tuple[Database, uuid.UUID, uuid.UUID]]:
 def _booked(database: Database, seller: uuid.UUID) -> uuid.UUID:
     with database.unit_of_work() as session:
         offer = accepted_offer(session, seller=seller)
-        return service.book_loan(session, CONTEXT, offer.id, f"book-{offer.id}").id
+        return book(session, offer.id, f"book-{offer.id}").id
+
+
+def _disbursed(database: Database, seller: uuid.UUID) -> uuid.UUID:
+    with database.unit_of_work() as session:
+        offer = accepted_offer(session, seller=seller)
+        return disbursed_loan(session, offer.id, f"book-{offer.id}").id
 
 
 def test_one_offer_booked_from_many_threads_is_one_loan(
@@ -73,10 +81,33 @@ def _entries(database: Database, pattern: str) -> int:
         return int(found)
 
 
-def test_a_loan_disbursed_from_many_threads_is_disbursed_once(
+def test_a_loan_whose_conditions_many_threads_evaluate_at_once_is_disbursed_once(
         committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """The contract is signed; then the goods' arrival is delivered by three threads at once (each
+    ingest evaluates the conditions) while three more run the daily re-evaluation: one disburses,
+    the others find it disbursed or still waiting. Operations asking afterwards change nothing."""
     database, seller, _other = committed
     loan_id = _booked(database, seller)
+    with database.unit_of_work() as session:
+        loan = service.get_loan(session, loan_id, None)
+        sign_contract(session, loan.offer_id)
+        tracking_number = shipment_for(loan.offer_id).tracking_number
+    with database.unit_of_work() as session:
+        assert service.get_loan(session, loan_id, None).status == "awaiting_disbursement"  # goods still due
+
+    def evaluate(index: int) -> str:
+        with database.unit_of_work() as session:
+            if index % 2 == 0:
+                ingest_tracking(session, seller, tracking_number)
+            else:
+                service.evaluate_loan(session, CONTEXT, loan_id, service.ConditionEvent.PERIODIC)
+        with database.unit_of_work() as session:
+            return service.get_loan(session, loan_id, None).status
+
+    results, failures = run_together(evaluate, THREADS)
+    assert failures == []
+    assert results.count("active") >= THREADS // 2  # every ingest has committed the arrival by its return
+    assert _entries(database, f"lending:loan:{loan_id}:disbursement") == 1
 
     def disburse(_index: int) -> str:
         with database.unit_of_work() as session:
@@ -89,6 +120,8 @@ def test_a_loan_disbursed_from_many_threads_is_disbursed_once(
     with database.unit_of_work() as session:
         loan = service.get_loan(session, loan_id, None)
         assert books(session, loan).principal == Decimal("10000.00")
+        assert [(row.method, row.status) for row in service.disbursements(session, loan)] == [
+            ("wallet", "completed")]
         assert ledger.check_invariants(session).hold
 
 
@@ -97,9 +130,8 @@ def test_one_payout_delivered_by_many_threads_is_applied_once(
     """A loan of 10,000.00 disbursed today owes 10,000.00 (no day's interest yet): a payout of 4,000.00
     repays 4,000.00 of principal, once. (Another seller than the test above, whose loan is open.)"""
     database, _seller, seller = committed
-    loan_id = _booked(database, seller)
+    loan_id = _disbursed(database, seller)
     with database.unit_of_work() as session:
-        service.disburse(session, CONTEXT, loan_id)
         wallet_before = books(session, service.get_loan(session, loan_id, None)).wallet
 
     def apply(_index: int) -> bool:
@@ -131,9 +163,7 @@ def test_the_nightly_job_accrues_each_active_loan_once(
     database, _seller, _other = committed
     with database.unit_of_work() as session:
         toys = seller_id(session, "bright-toys")
-    loan_id = _booked(database, toys)
-    with database.unit_of_work() as session:
-        service.disburse(session, CONTEXT, loan_id)
+    loan_id = _disbursed(database, toys)
     clock = get_clock()
     assert isinstance(clock, FrozenClock)
     clock.set(NOW + timedelta(days=1))

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -170,7 +170,7 @@ class LoanConditionEvaluation(UUIDPrimaryKey, Base):
     __tablename__ = "lending_loan_condition_evaluations"
     __table_args__ = (
         CheckConstraint("result IN ('unmet', 'met')", name="result"),
-        Index("ix_lending_loan_condition_evaluations_loan", "loan_id", "evaluated_at"),
+        Index("ix_lending_loan_condition_evaluations_loan", "loan_id", "evaluated_at", "recorded_at"),
     )
 
     loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
@@ -180,7 +180,9 @@ class LoanConditionEvaluation(UUIDPrimaryKey, Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)
     result: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(64))  # a stable code, shown through REASON_LABELS
-    evaluated_at: Mapped[datetime]
+    evaluated_at: Mapped[datetime]  # the platform's clock (tests move it)
+    # The database's own time of the insert: orders evaluations made at the same clock time.
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
 class LoanDisbursement(UUIDPrimaryKey, Base):

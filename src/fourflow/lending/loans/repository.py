@@ -163,7 +163,8 @@ def evaluations(session: Session, loan_id: uuid.UUID, limit: int = 200) -> list[
     """The latest evaluations first."""
     return list(session.scalars(
         select(LoanConditionEvaluation).where(LoanConditionEvaluation.loan_id == loan_id)
-        .order_by(LoanConditionEvaluation.evaluated_at.desc(), LoanConditionEvaluation.kind).limit(limit)))
+        .order_by(LoanConditionEvaluation.evaluated_at.desc(), LoanConditionEvaluation.recorded_at.desc(),
+                  LoanConditionEvaluation.kind).limit(limit)))
 
 
 def waiting_loan_ids(session: Session, *, seller_organisation_id: uuid.UUID | None = None,
