@@ -5,6 +5,7 @@ borrows from harbour-capital) on a frozen clock."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -15,10 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fourflow.core.clock import FrozenClock, set_clock
+from fourflow.ledger import service as ledger
 from fourflow.lending.loans import service
 from fourflow.lending.loans.models import Loan
-from tests.helpers import choose_language, count, sign_in
-from tests.lending.loans.conftest import CONTEXT, NOW, accepted_offer, seller_id
+from tests.helpers import choose_language, count, organisation_id, sign_in
+from tests.lending.conditions_helpers import book, disbursed_loan, meet_conditions, shipment_for
+from tests.lending.loans.conftest import CONTEXT, NOW, accepted_offer, rows, seller_id
 
 SELLER = "owner@lumen.demo"
 OTHER_SELLER = "owner@silkroad.demo"
@@ -44,8 +47,7 @@ def _repaid_loan(demo: Session, clock: FrozenClock) -> Loan:
     17 October a payout of 500.00 pays the interest of 15–16 October, 10,000 × 0.12 × 2 ÷ 365 =
     6.575… = 6.58 (posted 3.29 a day), and 493.42 of principal."""
     offer = accepted_offer(demo, seller=seller_id(demo))
-    loan = service.book_loan(demo, CONTEXT, offer.id, "book-1")
-    service.disburse(demo, CONTEXT, loan.id)
+    loan = disbursed_loan(demo, offer.id, "book-1")
     clock.advance(timedelta(days=2))
     service.apply_payout(demo, CONTEXT, loan.seller_organisation_id, Decimal("500.00"), "USD", "AMZ-77")
     return loan
@@ -150,7 +152,7 @@ def test_another_seller_sees_nothing_of_the_loan(client: TestClient, demo: Sessi
 
 def test_operations_disburse_a_loan(client: TestClient, demo: Session, clock: FrozenClock) -> None:
     offer = accepted_offer(demo, seller=seller_id(demo))
-    loan = service.book_loan(demo, CONTEXT, offer.id, "book-1")
+    loan = book(demo, offer.id, "book-1")
     seller_csrf = _signed_in(client, SELLER)
     refused = client.post(f"/operations/loans/{loan.id}/disburse", data={"csrf_token": seller_csrf})
     assert refused.status_code == 403
@@ -160,6 +162,23 @@ def test_operations_disburse_a_loan(client: TestClient, demo: Session, clock: Fr
     assert "Loans awaiting disbursement" in page.text
     assert f'id="disburse-{loan.id}"' in page.text
     assert "9,900.00 USD" in page.text  # to the wallet, the 1 % fee netted
+    # Why it waits: the contract is unsigned and the goods have not arrived; disbursing now is refused.
+    assert "No contract has been made from the offer yet." in page.text
+    tracking = shipment_for(offer.id).tracking_number
+    assert f"The carrier has reported nothing about shipment {tracking} yet." in page.text
+    before = rows(demo)
+    unmet = client.post(f"/operations/loans/{loan.id}/disburse", data={"csrf_token": csrf})
+    assert unmet.status_code == 409
+    assert ("The loan cannot be disbursed yet: All signatures present, Financed goods arrived at the "
+            "warehouse not met.") in unmet.text
+    assert rows(demo) == before
+    # Both conditions are met while another payment holds all but 5,000.00 of the funder's capital:
+    # the automatic disbursement is refused and the loan still waits, all its conditions met.
+    held = _hold_funder_capital(demo, keep=Decimal("5000.00"))
+    meet_conditions(demo, loan)
+    assert loan.status == "awaiting_disbursement"
+    assert "All conditions met" in client.get("/operations").text
+    ledger.void_pending(demo, CONTEXT, held, idempotency_key="test:funder-hold:void")
     done = client.post(f"/operations/loans/{loan.id}/disburse", data={"csrf_token": csrf})
     assert done.status_code == 200, done.text
     assert ("Loan disbursed: 9,900.00 USD paid into the wallet of Shenzhen Lumen Electronics Co., Ltd."
@@ -176,7 +195,7 @@ def test_operations_disburse_a_loan(client: TestClient, demo: Session, clock: Fr
 def test_the_loans_are_paginated(client: TestClient, demo: Session, clock: FrozenClock) -> None:
     for number in range(6):
         offer = accepted_offer(demo, seller=seller_id(demo), amount=f"{1000 + number}.00")
-        service.book_loan(demo, CONTEXT, offer.id, f"book-{number}")
+        book(demo, offer.id, f"book-{number}")
         clock.advance(timedelta(minutes=1))  # newest first
     _signed_in(client, SELLER)
     first = client.get("/loans")
@@ -186,3 +205,17 @@ def test_the_loans_are_paginated(client: TestClient, demo: Session, clock: Froze
     second = client.get("/loans?page=2")
     assert second.text.count('class="card loan"') == 1
     assert "1,000.00 USD" in second.text
+
+
+def _hold_funder_capital(session: Session, keep: Decimal) -> uuid.UUID:
+    """A pending payout of harbour-capital's available USD but ``keep``: Dr funder:available /
+    Cr platform:clearing (pending), as a supplier payment in flight holds it."""
+    funder = uuid.UUID(organisation_id(session, "harbour-capital"))
+    available = ledger.open_account(session, funder, "funder:available", "USD")
+    platform = uuid.UUID(organisation_id(session, "fourflow"))
+    clearing = ledger.open_account(session, platform, "platform:clearing", "USD", subject="payouts")
+    amount = ledger.balance(session, available).available - keep
+    return ledger.transfer(session, CONTEXT, ledger.Transfer(
+        idempotency_key="test:funder-hold", pending=True, postings=(
+            ledger.Posting(available.id, ledger.Side.DEBIT, amount, "USD"),
+            ledger.Posting(clearing.id, ledger.Side.CREDIT, amount, "USD")))).entry_id

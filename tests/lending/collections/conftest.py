@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
-from tests.lending.loans.conftest import CONTEXT, accepted_offer, clock, seller_id
+from tests.lending import conditions_helpers
+from tests.lending.loans.conftest import accepted_offer, clock, seller_id
 
 __all__ = ["clock", "disbursed_loan"]
 
 
 def disbursed_loan(session: Session, slug: str = "lumen-electronics", key: str = "collections-1") -> Loan:
+    """Booked, its conditions met (contract signed, goods arrived), and so disbursed."""
     offer = accepted_offer(session, seller=seller_id(session, slug))
-    loan = loans.book_loan(session, CONTEXT, offer.id, key)
-    return loans.disburse(session, CONTEXT, loan.id)
+    return conditions_helpers.disbursed_loan(session, offer.id, key)

@@ -16,8 +16,8 @@ from fourflow.core.clock import FrozenClock
 from fourflow.ledger import service as ledger
 from fourflow.lending.loans import service
 from tests.helpers import count, sign_in
-from tests.lending.conditions_helpers import sign_contract
 from tests.lending.applications.conftest import APPROVED_SELLER, prepare_world, signed_in
+from tests.lending.conditions_helpers import sign_contract
 from tests.lending.loans.conftest import CONTEXT, books, rows
 
 D = Decimal

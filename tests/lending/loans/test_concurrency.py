@@ -19,7 +19,13 @@ from fourflow.ledger import service as ledger
 from fourflow.lending.loans import service
 from tests.conftest import _worker_suffix, fresh_database
 from tests.helpers import run_together
-from tests.lending.conditions_helpers import book, disbursed_loan, ingest_tracking, shipment_for, sign_contract
+from tests.lending.conditions_helpers import (
+    book,
+    disbursed_loan,
+    ingest_tracking,
+    shipment_for,
+    sign_contract,
+)
 from tests.lending.loans.conftest import CONTEXT, NOW, OTHER_SELLER, accepted_offer, books, seller_id
 
 THREADS = 6

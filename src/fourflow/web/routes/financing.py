@@ -26,10 +26,12 @@ from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.lending.applications import service
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import (
+    DISBURSEMENT_CONDITIONS,
     LENDING_CURRENCIES,
     REPAYMENT_METHOD_LABELS,
     UNDERLYING_LABELS,
     USE_OF_FUNDS_LABELS,
+    ConditionKind,
 )
 from fourflow.risk.scorecard.reasons import localised_params
 from fourflow.risk.service.decisions import PRODUCT_LABELS
@@ -208,6 +210,7 @@ def _page(request: Request, session: Session, principal: Principal, *, page: int
         "prefill_reason": translate(prefill.reason, None, **prefill.reason_params),
         "applications": applications, "rows": rows, "result": result, "values": values,
         "errors": errors or {}, "notice": notice, "form_key": f"web:{uuid.uuid4()}",
+        "waits_for_goods": lambda product: ConditionKind.GOODS_ARRIVED in DISBURSEMENT_CONDITIONS[product],
         "label": _label, "repayment_label": lambda product: translate(
             REPAYMENT_METHOD_LABELS[product.repayment.method]),
         "underlying_label": lambda product: translate(UNDERLYING_LABELS[product.underlying]),
@@ -277,11 +280,16 @@ async def take_loan(request: Request, session: Db, principal: Applicant, offer_i
     """Book the loan on the seller's accepted offer; the form's key makes a double submit book once."""
     form = await request.form()
     key = str(form.get("idempotency_key", "")).strip()[:100] or f"web:{uuid.uuid4()}"
+    # Order financing names the shipment of the financed goods: the loan is paid when it arrives.
+    tracking_number = str(form.get("tracking_number", "")).strip()[:64]
+    warehouse = str(form.get("warehouse", "")).strip()[:64]
+    shipment = loans.FinancedShipment(tracking_number, warehouse) if tracking_number or warehouse else None
 
     def run() -> Response:
         loan, error = attempt(session, lambda: loans.book_loan(
             session, principal.audit_context(), offer_id, key,
-            seller_organisation_id=principal.organisation_id, booked_by_user_id=principal.user_id))
+            seller_organisation_id=principal.organisation_id, booked_by_user_id=principal.user_id,
+            shipment=shipment))
         if error is not None or loan is None:
             shown = service.get_offer(session, offer_id, principal.organisation_id).application_id
             return _page(request, session, principal, shown=shown, status_code=409,

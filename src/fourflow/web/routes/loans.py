@@ -1,5 +1,6 @@
 """The seller's loans (F5): each loan's balances, next amount due, schedule and the repayments taken
-from payouts, a chart of payouts against repayments by month, and the loan's statement (CSV)."""
+from payouts, its disbursement conditions (F21) with their evaluation history, a chart of payouts
+against repayments by month, and the loan's statement (CSV)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.lending.loans import service as loans
+from fourflow.lending.products import CONDITION_LABELS, ConditionKind
 from fourflow.risk.service.decisions import PRODUCT_LABELS
 from fourflow.web.templating import render
 
@@ -30,7 +32,9 @@ Db = Annotated[Session, Depends(database_session, scope="function")]
 Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
 PAGE_SIZE = 5
 STATUS_LABELS = {"awaiting_disbursement": N_("Awaiting disbursement"), "active": N_("Repaying"),
-                 "closed": N_("Repaid")}
+                 "closed": N_("Repaid"), "disbursing": N_("Paying the supplier"),
+                 "written_off": N_("Written off")}
+CONDITION_STATUS_LABELS = {"met": N_("Met"), "unmet": N_("Not met yet")}
 ACCOUNT_LABELS = {"loan:principal": N_("Principal"), "loan:interest": N_("Interest"),
                   "loan:fees": N_("Fees")}
 STATEMENT_COLUMNS = (N_("Date (UTC)"), N_("Description"), N_("Account"), N_("Debit"), N_("Credit"),
@@ -61,8 +65,36 @@ def described(line: loans.StatementLine) -> str:
     return translate(line.message, None, **dict(line.params)) if line.message else line.description
 
 
+def condition_views(session: Session, loan: Any) -> list[dict[str, Any]]:
+    """Each condition of the loan: its name, whether it is met, and why (its latest evaluation)."""
+    latest = loans.latest_reasons(session, loan)
+    views = []
+    for condition in loans.conditions(session, loan):
+        evaluation = latest.get(condition.kind)
+        views.append({"kind": condition.kind, "met": condition.status == "met", "met_at": condition.met_at,
+                      "label": translate(CONDITION_LABELS[ConditionKind(condition.kind)]),
+                      "status": translate(CONDITION_STATUS_LABELS[condition.status]),
+                      "reason": loans.describe_reason(evaluation.reason, evaluation.inputs)
+                      if evaluation else None,
+                      "rules_version": condition.rules_version})
+    return views
+
+
+def evaluation_views(session: Session, loan: Any) -> list[dict[str, Any]]:
+    """The evaluation history, latest first, in the reader's language."""
+    return [{"evaluated_at": evaluation.evaluated_at,
+             "event": translate(loans.EVENT_LABELS[loans.ConditionEvent(evaluation.event)]),
+             "condition": translate(CONDITION_LABELS[ConditionKind(evaluation.kind)]),
+             "met": evaluation.result == "met",
+             "result": translate(CONDITION_STATUS_LABELS[evaluation.result]),
+             "reason": loans.describe_reason(evaluation.reason, evaluation.inputs),
+             "rules_version": evaluation.rules_version}
+            for evaluation in loans.evaluations(session, loan)]
+
+
 def _loan_view(session: Session, loan: Any) -> dict[str, Any]:
     return {"loan": loan, "balances": loans.balances(session, loan),
+            "conditions": condition_views(session, loan), "evaluations": evaluation_views(session, loan),
             "next_due": loans.next_due(session, loan),
             "schedule": loans.schedule(session, loan).instalments,
             "repayments": [{"paid_on": repayment.paid_on,

@@ -22,7 +22,7 @@ from fourflow.ledger.channels.registry import payment_router
 from fourflow.ledger.service import fx, get_account, payments, reconciliation
 from fourflow.lending.loans import service as loans
 from fourflow.web.forms import attempt
-from fourflow.web.routes.loans import label
+from fourflow.web.routes.loans import condition_views, label
 from fourflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,6 +31,7 @@ Operator = Annotated[Principal, Depends(require(Permission.SEE_CHANNELS))]
 Reconciler = Annotated[Principal, Depends(require(Permission.RECONCILE))]
 Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
 DISBURSED = N_("Loan disbursed: {amount} paid into the wallet of {seller}.")
+SUPPLIER_PAYMENT_SENT = N_("Loan disbursing: {amount} is being paid to {supplier}, the supplier of {seller}.")
 
 
 def _operations_page(request: Request, session: Session, principal: Principal, *, page: int = 1,
@@ -38,8 +39,10 @@ def _operations_page(request: Request, session: Session, principal: Principal, *
     awaiting = loans.list_loans(session, None, "awaiting_disbursement", PageRequest(page=page, page_size=10))
     sellers = {organisation.id: organisation.name
                for organisation in identity.organisations_of_kind(session, OrganisationKind.SELLER.value)}
+    waiting_for = {loan.id: [view for view in condition_views(session, loan) if not view["met"]]
+                   for loan in awaiting.items}
     return render(request, "operations.html", {
-        "awaiting": awaiting, "sellers": sellers, "label": label,
+        "awaiting": awaiting, "sellers": sellers, "label": label, "waiting_for": waiting_for,
         "may_disburse": principal.can(Permission.MOVE_MONEY), "notice": notice, "error": error,
         "banks": reconciliation.bank_accounts_overview(session),
         "channels": payments.channel_health(session, payment_router()),
@@ -55,7 +58,9 @@ def operations(request: Request, session: Db, principal: Operator, page: int = Q
 
 @router.post("/operations/loans/{loan_id}/disburse")
 def disburse(request: Request, session: Db, principal: Treasurer, loan_id: uuid.UUID) -> Response:
-    """Pay the loan into the seller's wallet, the fee netted; a loan disbursed already is unchanged."""
+    """Disburse once every condition is met (else the page names the unmet ones and nothing moves):
+    into the seller's wallet, the fee netted, or to the supplier through the payment router; a loan
+    disbursed already is unchanged."""
     loan, error = attempt(session, lambda: loans.disburse(session, principal.audit_context(), loan_id,
                                                           disbursed_by_user_id=principal.user_id))
     if error is not None or loan is None:
@@ -63,6 +68,10 @@ def disburse(request: Request, session: Db, principal: Treasurer, loan_id: uuid.
                                 error=error.localised(current_language()) if error else None)
     seller = identity.organisation_by_id(session, loan.seller_organisation_id)
     paid = f"{loan.principal_amount - loan.origination_fee_amount:,.2f} {loan.currency}"
+    if loan.disbursement_method == "supplier":
+        return _operations_page(request, session, principal, notice=translate(
+            SUPPLIER_PAYMENT_SENT, amount=paid, supplier=loan.supplier_name or "—",
+            seller=seller.name if seller else "—"))
     return _operations_page(request, session, principal, notice=translate(
         DISBURSED, amount=paid, seller=seller.name if seller else "—"))
 

@@ -200,7 +200,10 @@ def _evaluate(session: Session, context: audit.AuditContext, loan: Loan,
     now = get_clock().now()
     unmet: list[LoanCondition] = []
     results = []
-    for condition in repository.conditions(session, loan.id):
+    held = repository.conditions(session, loan.id)
+    if not held:  # booked before conditions existed: it gets them now, never skips them
+        held = attach_conditions(session, loan, None)
+    for condition in held:
         if condition.status == "met":
             continue
         outcome = RULES[condition.kind](session, loan, condition)
