@@ -1,6 +1,7 @@
-"""Loans in a real browser: the seller takes the loan on an accepted offer, operations disburse it, a
-payout repays part of it, and the seller reads the Loans page, at desktop and phone width in both
-languages: no horizontal scrolling, and a screenshot kept for review."""
+"""Loans in a real browser: the seller takes the loan on an accepted offer naming the financed shipment,
+operations see why it waits and are refused while its conditions are unmet, the signed contract and the
+goods' arrival disburse it, a payout repays part of it, and the seller reads the Loans page, at desktop
+and phone width in both languages: no horizontal scrolling, and a screenshot kept for review."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from fourflow.demo_data import DEMO_PASSWORD
 from fourflow.lending.loans import service as loans
 from tests.conftest import _worker_suffix
 from tests.e2e.conftest import LiveServer, live_server_on, screenshot
+from tests.lending.conditions_helpers import WAREHOUSE, book, ingest_tracking, shipment_for, sign_contract
 from tests.lending.loans.conftest import accepted_offer, seller_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -61,25 +63,37 @@ def taken_loan(browser: Browser, live: LiveServer) -> uuid.UUID:
     with live.database.unit_of_work() as session:
         offer = accepted_offer(session, seller=seller_id(session))
         application_id, offer_id = offer.application_id, offer.id
+        tracking_number = shipment_for(offer_id).tracking_number
     context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="en-GB")
     page = context.new_page()
     try:
         _sign_in(page, live.url, SELLER)
         page.goto(f"{live.url}/financing?application={application_id}")
         expect(page.locator("#take-loan")).to_be_visible()
+        # Order financing is paid when the financed goods arrive: the seller names their shipment.
+        page.fill("#loan-tracking-number", tracking_number)
+        page.fill("#loan-warehouse", WAREHOUSE)
         screenshot(page, "financing-take-loan-desktop-en")
         page.click("#take-loan")
         page.wait_for_url(f"{live.url}/loans*")
         expect(page.locator("h1")).to_have_text("Loans")
         expect(page.locator("section.loan").first).to_contain_text("Awaiting disbursement")
+        expect(page.locator("section.loan").first).to_contain_text("All signatures present")
         context.clear_cookies()
         _sign_in(page, live.url, OPERATIONS)
         page.goto(f"{live.url}/operations")
         expect(page.locator("#loans-awaiting")).to_contain_text("9,900.00 USD")
+        waiting = page.locator("#loans-awaiting")
+        expect(waiting).to_contain_text("No contract has been made from the offer yet.")
         page.locator("#loans-awaiting button.primary").first.click()
-        expect(page.locator(".notice.success")).to_contain_text("Loan disbursed: 9,900.00 USD")
+        expect(page.locator(".notice.error")).to_contain_text(
+            "The loan cannot be disbursed yet: All signatures present, Financed goods arrived at the warehouse")
     finally:
         context.close()
+    with live.database.unit_of_work() as session:
+        # The seller signs the contract and the carrier reports the goods in the warehouse: disbursed.
+        sign_contract(session, offer_id)
+        ingest_tracking(session, seller_id(session), tracking_number)
     with live.database.unit_of_work() as session:
         active = loans.list_loans(session, seller_id(session), "active", PageRequest(page=1, page_size=50))
         loan = next(item for item in active.items if item.offer_id == offer_id)
@@ -87,7 +101,7 @@ def taken_loan(browser: Browser, live: LiveServer) -> uuid.UUID:
                            "USD", f"AMZ-E2E-{uuid.uuid4().hex[:6]}")
         # A second loan waits for operations, so their page shows one to disburse.
         waiting = accepted_offer(session, seller=seller_id(session), amount="4000.00")
-        loans.book_loan(session, AuditContext.system(), waiting.id, f"e2e-{waiting.id}")
+        book(session, waiting.id, f"e2e-{waiting.id}")
         return loan.id
 
 
