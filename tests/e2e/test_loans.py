@@ -87,7 +87,8 @@ def taken_loan(browser: Browser, live: LiveServer) -> uuid.UUID:
         expect(waiting).to_contain_text("No contract has been made from the offer yet.")
         page.locator("#loans-awaiting button.primary").first.click()
         expect(page.locator(".notice.error")).to_contain_text(
-            "The loan cannot be disbursed yet: All signatures present, Financed goods arrived at the warehouse")
+            "The loan cannot be disbursed yet: All signatures present, Financed goods arrived at the "
+            "warehouse")
     finally:
         context.close()
     with live.database.unit_of_work() as session:
