@@ -49,7 +49,9 @@ def book(session: Session, offer_id: uuid.UUID, key: str, **kwargs: object) -> L
 def tracking_file(tracking_number: str, warehouse: str, *, arrived: bool, at: datetime) -> bytes:
     """An AfterShip webhook: picked up the day before ``at``, and (``arrived``) delivered into the
     warehouse named in the tracking's ``warehouse_code`` at ``at``."""
-    checkpoints = [{"slug": "sf-express", "checkpoint_time": (at - timedelta(days=1)).isoformat(),
+    # Picked up at midnight the day before: the same checkpoint in every file about this shipment.
+    picked_up = at.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    checkpoints = [{"slug": "sf-express", "checkpoint_time": picked_up.isoformat(),
                     "location": "Shenzhen, Guangdong, CHN", "message": "Picked up", "tag": "InTransit",
                     "subtag": "InTransit_002"}]
     if arrived:

@@ -82,11 +82,6 @@ class DisbursementConditionsUnmet(Conflict):
         return translate(self.message, language, conditions=names)
 
 
-class SupplierDetailsIncomplete(ValidationFailed):
-    code = "supplier_details_incomplete"
-    message = N_("Give the supplier's name, account and two-letter country, or none of them.")
-
-
 class SupplierNotPayee(ValidationFailed):
     code = "supplier_not_payee"
     message = N_("The supplier {supplier} is not the payee named in the application ({payee}).")

@@ -256,15 +256,19 @@ def evaluate_loan(session: Session, context: audit.AuditContext, loan_id: uuid.U
 def disburse(session: Session, context: audit.AuditContext, loan_id: uuid.UUID, *,
              disbursed_by_user_id: uuid.UUID | None = None) -> Loan:
     """Operations disburse: the conditions are evaluated now and every one must be met, else
-    ``DisbursementConditionsUnmet`` names the unmet ones (the caller rolls back: nothing moves). A loan
+    ``DisbursementConditionsUnmet`` names the unmet ones (nothing is stored, nothing moves). A loan
     disbursed (or being disbursed) already is returned unchanged."""
     loan = find_loan(session, loan_id, None, for_update=True)
     if loan.status != "awaiting_disbursement":
         return loan
+    # A refusal leaves no trace, not even its evaluations: the request changed nothing.
+    savepoint = session.begin_nested()
     unmet = _evaluate(session, context, loan, ConditionEvent.OPERATIONS)
     if unmet:
-        raise DisbursementConditionsUnmet([CONDITION_LABELS[ConditionKind(condition.kind)]
-                                           for condition in unmet])
+        labels = [CONDITION_LABELS[ConditionKind(condition.kind)] for condition in unmet]
+        savepoint.rollback()
+        raise DisbursementConditionsUnmet(labels)
+    savepoint.commit()
     return pay_out(session, context, loan, triggered_by="operations",
                    disbursed_by_user_id=disbursed_by_user_id)
 
