@@ -23,6 +23,7 @@ from tests.lending.conditions_helpers import (
     book,
     disbursed_loan,
     ingest_tracking,
+    meet_conditions,
     shipment_for,
     sign_contract,
 )
@@ -181,3 +182,46 @@ def test_the_nightly_job_accrues_each_active_loan_once(
     assert _entries(database, f"lending:loan:{loan_id}:interest:%") == 1
     with database.unit_of_work() as session:
         assert books(session, service.get_loan(session, loan_id, None)).interest == Decimal("3.29")
+
+
+def test_a_supplier_payment_followed_by_many_threads_books_the_loan_once(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """An order-financing loan paid to its supplier: once the channel took the payment, six jobs
+    following it at once post the fee hold once and book the principal once."""
+    from fourflow.ledger.channels.port import ChannelProfile
+    from fourflow.ledger.channels.router import PaymentRouter
+    from fourflow.ledger.channels.simulator import SimulatedChannel
+    from fourflow.ledger.service import payments
+
+    database, _seller, _other = committed
+    with database.unit_of_work() as session:
+        shop = seller_id(session, "bright-toys")
+        offer = accepted_offer(session, seller=shop)
+        supplier = service.SupplierPayee("Ningbo Toy Factory", "CN6212260200007654321", "CN")
+        loan = meet_conditions(session, book(session, offer.id, f"book-{offer.id}", supplier=supplier))
+        assert loan.status == "disbursing"
+        loan_id = loan.id
+        payment_id = service.disbursements(session, loan)[0].payment_id
+    assert payment_id is not None
+    router = PaymentRouter([SimulatedChannel(ChannelProfile(
+        "lotus-pay", Decimal("2.00"), Decimal(0), 600, frozenset({"USD"}), frozenset({"CN"})))])
+    with database.unit_of_work() as session:
+        step = payments.next_step(session, router, payment_id, frozenset())
+        assert step is not None
+    attempt, receipt = payments.perform(router, step)
+    with database.unit_of_work() as session:
+        assert payments.record_outcome(session, CONTEXT, step, attempt, receipt)
+
+    def follow(_index: int) -> str:
+        with database.unit_of_work() as session:
+            return service.complete_disbursement(session, CONTEXT, loan_id).status
+
+    results, failures = run_together(follow, THREADS)
+    assert failures == []
+    assert results == ["active"] * THREADS
+    assert _entries(database, f"lending:loan:{loan_id}:disbursement") == 1
+    assert _entries(database, f"lending:loan:{loan_id}:disbursement:1:fee:post") == 1
+    with database.unit_of_work() as session:
+        loan = service.get_loan(session, loan_id, None)
+        assert books(session, loan).principal == Decimal("10000.00")
+        assert ledger.check_invariants(session).hold
