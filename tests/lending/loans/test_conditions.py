@@ -71,7 +71,7 @@ def test_order_financing_waits_for_signatures_and_goods_evaluated_on_each_event(
         "awaiting_disbursement", [("contract_signed", "met"), ("goods_arrived", "unmet")])
     latest = service.latest_reasons(demo, loan)["goods_arrived"]
     assert service.describe_reason(latest.reason, latest.inputs, "en") == (
-        f"Shipment {tracking} is in_transit, not yet arrived at {WAREHOUSE}.")
+        f"Shipment {tracking} is in transit, not yet arrived at {WAREHOUSE}.")
     clock.advance(timedelta(minutes=5))
     ingest_tracking(demo, loan.seller_organisation_id, tracking)  # delivered into the warehouse
     demo.refresh(loan)
@@ -87,6 +87,8 @@ def test_order_financing_waits_for_signatures_and_goods_evaluated_on_each_event(
     arrived = service.latest_reasons(demo, loan)["goods_arrived"]
     assert (arrived.inputs["status"], arrived.inputs["latest_warehouse"], arrived.inputs["checkpoints"]) == (
         "arrived_at_warehouse", WAREHOUSE, 2)
+    assert service.describe_reason(arrived.reason, arrived.inputs, "en") == (
+        f"Shipment {tracking} arrived at {WAREHOUSE} on 2026-10-15 11:15 UTC.")
     goods = service.conditions(demo, loan)[1]
     assert goods.met_at == NOW + timedelta(minutes=15)
     # Disbursed by the last event: Dr principal 10,000.00; Cr wallet 9,900.00, fees 100.00.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -102,6 +102,10 @@ class RuleResult:
 def describe_reason(reason: str, inputs: dict[str, Any], language: Language | None = None) -> str:
     params = {name: str(inputs.get(name) or "")
               for name in ("tracking_number", "warehouse", "status", "arrived_at")}
+    params["status"] = params["status"].replace("_", " ")  # the carrier's status code, as words
+    if params["arrived_at"]:  # stored exactly (ISO 8601); shown to the minute, in UTC
+        params["arrived_at"] = datetime.fromisoformat(params["arrived_at"]).astimezone(UTC).strftime(
+            "%Y-%m-%d %H:%M UTC")
     return translate(REASON_LABELS.get(reason, reason), language, **params)
 
 
