@@ -189,6 +189,19 @@ def payment_for_update(session: Session, payment_id: uuid.UUID) -> Payment | Non
                            ).scalar_one_or_none()
 
 
+def claim_unfinished_payments(session: Session, untouched_since: datetime,
+                              states: Sequence[str], limit: int = 100) -> list[uuid.UUID]:
+    """Touch and return payments in ``states`` not updated since ``untouched_since``; rows a
+    live worker holds locked are skipped."""
+    mark_written(session)
+    rows = session.execute(text(
+        "UPDATE payments SET updated_at = now() WHERE id IN ("
+        " SELECT id FROM payments WHERE state = ANY(:states) AND updated_at < :since"
+        " ORDER BY updated_at LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id"),
+        {"states": list(states), "since": untouched_since, "limit": limit}).scalars()
+    return list(rows)
+
+
 def add_payment(session: Session, payment: Payment) -> None:
     session.add(payment)
     session.flush()
