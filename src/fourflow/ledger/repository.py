@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -83,13 +82,21 @@ def record_entry(session: Session, parameters: dict[str, Any]) -> tuple[uuid.UUI
     return row[0], bool(row[1])
 
 
-def record_entries(session: Session, parameters: list[dict[str, Any]]) -> list[tuple[uuid.UUID, bool]]:
-    """Many entries in one call of ``ledger_record_entries`` (one round trip)."""
+_RECORD_TRANSFERS_SQL = (
+    "SELECT entry_id, created FROM ledger_record_transfers_json(%(entries)s::jsonb, "
+    "%(postings)s::jsonb, %(actor_type)s, %(actor_id)s, %(audit_chains)s::smallint[], "
+    "%(audit_organisation_id)s, %(audit_request_id)s, %(audit_ip_address)s)"
+)
+
+
+def record_transfers(session: Session, parameters: dict[str, Any]) -> list[tuple[uuid.UUID, bool]]:
+    """Many posted or pending transfers in one call of ``ledger_record_transfers_json``
+    (migration 0026): a few set-wise statements on the server instead of a function call per
+    entry. ``entries`` and ``postings`` are JSON texts (see the function for their shape)."""
     mark_written(session)
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    rows = driver.execute("SELECT entry_id, created FROM ledger_record_entries(%s::jsonb)",
-                          (json.dumps(parameters, default=str),)).fetchall()
+    rows = driver.execute(_RECORD_TRANSFERS_SQL, parameters).fetchall()
     return [(row[0], bool(row[1])) for row in rows]
 
 
