@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,8 +29,11 @@ from fourflow.core.settings import PROJECT_ROOT
 from fourflow.identity import service as identity
 from fourflow.identity.schemas import OrganisationCreate
 from fourflow.ledger import service as ledger
+from fourflow.ledger.channels.registry import payment_router
 from fourflow.ledger.service import payments
+from fourflow.ledger.tasks import resume_unfinished_payments
 from tests.conftest import _server_url, _worker_suffix, fresh_database
+from tests.helpers import run_together
 
 
 @pytest.fixture
@@ -121,3 +125,24 @@ def test_a_worker_killed_between_channel_accepted_and_ledger_posted_completes_on
     # 5,000.00 funded - 1,000.00 paid out = 4,000.00, nothing held any more
     assert (balance.posted, balance.available) == (Decimal("4000.00"), Decimal("4000.00"))
     assert (invariants.unbalanced_currencies, invariants.accounts_out_of_step) == ({}, [])
+
+
+def test_two_sweeps_at_once_take_up_a_stranded_payment_once(own_database: Database) -> None:
+    payment_id, wallet_id = _payout_requested(own_database)
+    with own_database.unit_of_work() as session:
+        # Its job was lost an hour ago (say, with the machine it was queued on).
+        session.execute(text("UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = :i"),
+                        {"i": payment_id})
+    router = payment_router(own_database.engine)
+    results, failures = run_together(
+        lambda _index: resume_unfinished_payments(own_database, router, timedelta(minutes=1)), 2)
+    assert failures == []
+    # One sweep claimed it and sent it (settlement is confirmed later by the channel); the
+    # other found nothing to take up.
+    assert sorted(results, key=len) == [{}, {str(payment_id): "sent"}]
+    assert _books(own_database, payment_id) == {
+        "payment": ("sent", "lotus-pay"), "entries": ["pending", "post_pending"],
+        "bank payouts": ["lotus-pay"]}
+    with own_database.reader() as session:
+        balance = ledger.balance(session, ledger.get_account(session, wallet_id, None))
+    assert balance.posted == Decimal("4000.00")  # 5,000.00 - 1,000.00
