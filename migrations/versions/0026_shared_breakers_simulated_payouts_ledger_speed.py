@@ -137,22 +137,31 @@ BEGIN
                 USING ERRCODE = 'unique_violation', CONSTRAINT = 'ledger_idempotency_key_reused';
         END IF;
     END IF;
-    PERFORM audit_append_many(p_audit_chains,
-        ARRAY(SELECT t.event_id FROM unnest(p_entry_ids, p_audit_event_ids) WITH ORDINALITY
-              AS t(id, event_id, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
-        ARRAY(SELECT t.at FROM unnest(p_entry_ids, p_effective_at) WITH ORDINALITY
-              AS t(id, at, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
-        p_actor_type, p_actor_id, p_audit_organisation_id,
-        ARRAY(SELECT t.action FROM unnest(p_entry_ids, p_audit_actions) WITH ORDINALITY
-              AS t(id, action, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
-        'ledger_entry',
-        ARRAY(SELECT t.id::text FROM unnest(p_entry_ids) WITH ORDINALITY
-              AS t(id, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
-        ARRAY(SELECT t.after FROM unnest(p_entry_ids, p_audit_afters) WITH ORDINALITY
-              AS t(id, after, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
-        p_audit_request_id, p_audit_ip_address,
-        ARRAY(SELECT t.digest FROM unnest(p_entry_ids, p_audit_content_digests) WITH ORDINALITY
-              AS t(id, digest, position) WHERE t.id = ANY (v_created) ORDER BY t.position));
+    IF cardinality(v_created) = cardinality(p_entry_ids) THEN
+        -- The usual case, every entry new: the arrays go as they are.
+        PERFORM audit_append_many(p_audit_chains, p_audit_event_ids, p_effective_at,
+            p_actor_type, p_actor_id, p_audit_organisation_id, p_audit_actions, 'ledger_entry',
+            p_entry_ids::text[], p_audit_afters, p_audit_request_id, p_audit_ip_address,
+            p_audit_content_digests);
+    ELSE
+        PERFORM audit_append_many(p_audit_chains,
+            ARRAY(SELECT t.event_id FROM unnest(p_entry_ids, p_audit_event_ids) WITH ORDINALITY
+                  AS t(id, event_id, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
+            ARRAY(SELECT t.at FROM unnest(p_entry_ids, p_effective_at) WITH ORDINALITY
+                  AS t(id, at, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
+            p_actor_type, p_actor_id, p_audit_organisation_id,
+            ARRAY(SELECT t.action FROM unnest(p_entry_ids, p_audit_actions) WITH ORDINALITY
+                  AS t(id, action, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
+            'ledger_entry',
+            ARRAY(SELECT t.id::text FROM unnest(p_entry_ids) WITH ORDINALITY
+                  AS t(id, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
+            ARRAY(SELECT t.after FROM unnest(p_entry_ids, p_audit_afters) WITH ORDINALITY
+                  AS t(id, after, position) WHERE t.id = ANY (v_created) ORDER BY t.position),
+            p_audit_request_id, p_audit_ip_address,
+            ARRAY(SELECT t.digest FROM unnest(p_entry_ids, p_audit_content_digests)
+                  WITH ORDINALITY AS t(id, digest, position)
+                  WHERE t.id = ANY (v_created) ORDER BY t.position));
+    END IF;
     INSERT INTO ledger_postings (entry_id, account_id, currency, amount, phase,
         account_sequence, posted_balance_after)
     SELECT p_entry_ids[t.entry], t.account, t.currency, t.amount, t.phase, 0, 0
