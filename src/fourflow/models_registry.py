@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     import fourflow.audit.models
+    import fourflow.core.breakers
     import fourflow.identity.models
     import fourflow.ledger.models
     import fourflow.lending.applications.models

@@ -43,4 +43,9 @@ def _tasks() -> procrastinate.App:
 def run_worker(settings: Settings, database: Database, database_url: str, *,
                wait: bool = True) -> None:
     configure_job_runtime(JobRuntime(settings, database))
-    build_job_app(database_url).run_worker(queues=None, wait=wait, install_signal_handlers=wait)
+    # The connector is swapped on the tasks' own app rather than on a copy (build_job_app):
+    # the periodic deferrer defers through each task's app, and a copy's connector is never
+    # opened there, so the first periodic task that fell due stopped the worker (AppNotOpen).
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(database_url))
+    with _tasks().replace_connector(connector) as app:
+        app.run_worker(queues=None, wait=wait, install_signal_handlers=wait)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from fourflow.audit import service as audit
 from fourflow.core.errors import FourflowError
 from fourflow.ledger import service as ledger
 from fourflow.ledger.chart import Side
@@ -198,3 +199,54 @@ def test_a_batch_posts_all_or_nothing_and_replays_idempotently(books: Books) -> 
     savepoint.rollback()
     assert _rows(books) == before
     assert books.posted(books.wallet_a) == "40.00"
+
+
+def test_a_batch_mixes_new_and_repeated_keys_holds_and_audits_each_new_entry(books: Books) -> None:
+    """The batch is recorded set-wise by the database (ledger_record_transfers): the same
+    outcome, entry by entry, as recording the transfers one at a time."""
+    books.move(books.bank.id, books.wallet_a.id, "100.00")
+    earlier = books.move(books.wallet_a.id, books.wallet_b.id, "5.00", key="batch-earlier")
+
+    def move(key: str, amount: str, *, pending: bool = False) -> ledger.Transfer:
+        return ledger.Transfer(key, pending=pending, postings=(
+            ledger.Posting(books.wallet_a.id, Side.DEBIT, Decimal(amount), "USD"),
+            ledger.Posting(books.wallet_b.id, Side.CREDIT, Decimal(amount), "USD")))
+
+    entries, postings, events = _rows(books)
+    results = ledger.transfers(books.session, books.context, [
+        move("batch-new-1", "10.00"), move("batch-earlier", "5.00"),
+        move("batch-hold", "30.00", pending=True), move("batch-new-1", "10.00")])
+    assert results[1] == ledger.RecordedEntry(earlier.entry_id, False)
+    assert results[3] == ledger.RecordedEntry(results[0].entry_id, False)
+    assert (results[0].created, results[2].created) == (True, True)
+    # two new entries of two postings each; their two audit events and the batch's own
+    assert _rows(books) == (entries + 2, postings + 4, events + 3)
+    # wallet A: 100.00 - 5.00 - 10.00 = 85.00 posted, 30.00 of it held: 55.00 available
+    assert (books.posted(books.wallet_a), books.available(books.wallet_a)) == ("85.00", "55.00")
+    hold = ledger.post_pending(books.session, books.context, results[2].entry_id,
+                               idempotency_key="batch-hold-post")
+    assert hold.created
+    assert books.posted(books.wallet_b) == "45.00"  # 5.00 + 10.00 + 30.00
+    actions = books.session.execute(text(
+        "SELECT action FROM audit_events WHERE subject_id IN (:a, :b) ORDER BY chain_position"),
+        {"a": str(results[0].entry_id), "b": str(results[2].entry_id)}).scalars().all()
+    assert actions == ["ledger:entry:posted", "ledger:entry:pending"]
+    assert audit.verify_chain(books.session).intact
+
+
+def test_a_batch_reusing_a_key_for_another_body_is_refused_whole(books: Books) -> None:
+    books.move(books.bank.id, books.wallet_a.id, "100.00")
+    books.move(books.wallet_a.id, books.wallet_b.id, "5.00", key="batch-used")
+    before = _rows(books)
+    savepoint = books.session.begin_nested()
+    with pytest.raises(IdempotencyKeyReused):
+        ledger.transfers(books.session, books.context, [
+            ledger.Transfer("batch-fresh", postings=(
+                ledger.Posting(books.wallet_a.id, Side.DEBIT, Decimal("1.00"), "USD"),
+                ledger.Posting(books.wallet_b.id, Side.CREDIT, Decimal("1.00"), "USD"))),
+            ledger.Transfer("batch-used", postings=(  # 6.00 where 5.00 was recorded
+                ledger.Posting(books.wallet_a.id, Side.DEBIT, Decimal("6.00"), "USD"),
+                ledger.Posting(books.wallet_b.id, Side.CREDIT, Decimal("6.00"), "USD")))])
+    savepoint.rollback()
+    assert _rows(books) == before
+    assert books.posted(books.wallet_a) == "95.00"

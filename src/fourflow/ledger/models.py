@@ -183,3 +183,19 @@ class ReconciliationMatch(UUIDPrimaryKey, Base):
     rule: Mapped[str] = mapped_column(String(32))  # reference, amount_and_date, manual
     actor_id: Mapped[uuid.UUID | None]
     matched_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SimulatedPayout(Base):
+    """What a simulated payment channel remembers of the payouts it took: the simulated bank's
+    own books, kept in the database so that a restart of the process running it does not make
+    the bank forget a payout (status polling after a restart must still find it)."""
+
+    __tablename__ = "simulated_payouts"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    channel_reference: Mapped[str | None] = mapped_column(String(128))
+    fee: Mapped[Decimal] = mapped_column(Amount)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())

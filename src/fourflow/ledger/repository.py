@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -83,13 +82,21 @@ def record_entry(session: Session, parameters: dict[str, Any]) -> tuple[uuid.UUI
     return row[0], bool(row[1])
 
 
-def record_entries(session: Session, parameters: list[dict[str, Any]]) -> list[tuple[uuid.UUID, bool]]:
-    """Many entries in one call of ``ledger_record_entries`` (one round trip)."""
+_RECORD_TRANSFERS_SQL = (
+    "SELECT entry_id, created FROM ledger_record_transfers_json(%(entries)s::jsonb, "
+    "%(postings)s::jsonb, %(actor_type)s, %(actor_id)s, %(audit_chains)s::smallint[], "
+    "%(audit_organisation_id)s, %(audit_request_id)s, %(audit_ip_address)s)"
+)
+
+
+def record_transfers(session: Session, parameters: dict[str, Any]) -> list[tuple[uuid.UUID, bool]]:
+    """Many posted or pending transfers in one call of ``ledger_record_transfers_json``
+    (migration 0026): a few set-wise statements on the server instead of a function call per
+    entry. ``entries`` and ``postings`` are JSON texts (see the function for their shape)."""
     mark_written(session)
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    rows = driver.execute("SELECT entry_id, created FROM ledger_record_entries(%s::jsonb)",
-                          (json.dumps(parameters, default=str),)).fetchall()
+    rows = driver.execute(_RECORD_TRANSFERS_SQL, parameters).fetchall()
     return [(row[0], bool(row[1])) for row in rows]
 
 
@@ -187,6 +194,19 @@ def payment_for_update(session: Session, payment_id: uuid.UUID) -> Payment | Non
     """Row-locked: one worker at a time drives a payment forward."""
     return session.execute(select(Payment).where(Payment.id == payment_id).with_for_update()
                            ).scalar_one_or_none()
+
+
+def claim_unfinished_payments(session: Session, untouched_since: datetime,
+                              states: Sequence[str], limit: int = 100) -> list[uuid.UUID]:
+    """Touch and return payments in ``states`` not updated since ``untouched_since``; rows a
+    live worker holds locked are skipped."""
+    mark_written(session)
+    rows = session.execute(text(
+        "UPDATE payments SET updated_at = now() WHERE id IN ("
+        " SELECT id FROM payments WHERE state = ANY(:states) AND updated_at < :since"
+        " ORDER BY updated_at LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id"),
+        {"states": list(states), "since": untouched_since, "limit": limit}).scalars()
+    return list(rows)
 
 
 def add_payment(session: Session, payment: Payment) -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from sqlalchemy import Engine
+
+from fourflow.core.breakers import PostgresBreakerStore
 from fourflow.ledger.channels.port import ChannelProfile
 from fourflow.ledger.channels.router import PaymentRouter, RoutingRules
-from fourflow.ledger.channels.simulator import SimulatedChannel
+from fourflow.ledger.channels.simulator import DatabasePayoutMemory, SimulatedChannel
 
 _MAJOR = frozenset({"USD", "EUR", "GBP", "HKD"})
 _CORRIDORS = frozenset({"CN", "HK", "US", "GB", "DE", "NL", "SG", "VN"})
@@ -23,9 +26,20 @@ DEMO_CHANNELS = (
 DEMO_RULES = RoutingRules({("CNY", "CN"): frozenset({"lotus-pay"})})
 
 
-@lru_cache(maxsize=1)
-def payment_router() -> PaymentRouter:
-    """One router per process: breakers protect the process that calls the channels."""
-    channels = [SimulatedChannel(profile, failure_rate=0.02, seed=index)
+@lru_cache(maxsize=4)
+def payment_router(engine: Engine | None = None) -> PaymentRouter:
+    """The router over this installation's channels, one per process and database.
+
+    With ``engine`` (web and job workers), the breakers' state lives in the database, so every
+    process sees a channel open or closed alike, and the simulated banks keep their payouts
+    there, so they still know a payout after a restart. Without it, all of that stays in the
+    process (scripts, unit tests)."""
+    if engine is None:
+        channels = [SimulatedChannel(profile, failure_rate=0.02, seed=index)
+                    for index, profile in enumerate(DEMO_CHANNELS)]
+        return PaymentRouter(list(channels), DEMO_RULES, timeout_seconds=5.0)
+    memory = DatabasePayoutMemory(engine)
+    channels = [SimulatedChannel(profile, failure_rate=0.02, seed=index, memory=memory)
                 for index, profile in enumerate(DEMO_CHANNELS)]
-    return PaymentRouter(list(channels), DEMO_RULES, timeout_seconds=5.0)
+    return PaymentRouter(list(channels), DEMO_RULES, timeout_seconds=5.0,
+                         breaker_store=PostgresBreakerStore(engine, prefix="payment-channel:"))

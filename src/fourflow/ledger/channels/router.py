@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import partial
 
 from fourflow.core.clock import Clock
-from fourflow.core.resilience import CallTimedOut, CircuitBreaker, CircuitOpen
+from fourflow.core.resilience import BreakerStore, CallTimedOut, CircuitBreaker, CircuitOpen
 from fourflow.ledger.channels.port import (
     ChannelUnavailable,
     PaymentChannel,
@@ -56,12 +56,16 @@ class RoutingOutcome:
 class PaymentRouter:
     def __init__(self, channels: list[PaymentChannel], rules: RoutingRules | None = None, *,
                  timeout_seconds: float = 5.0, failure_threshold: int = 3,
-                 reset_after: timedelta = timedelta(seconds=30), clock: Clock | None = None) -> None:
+                 reset_after: timedelta = timedelta(seconds=30), clock: Clock | None = None,
+                 breaker_store: BreakerStore | None = None) -> None:
+        """``breaker_store`` shares the breakers' state with other processes (see
+        ``fourflow.core.breakers``); by default each router keeps its own."""
         self.channels = {channel.profile.name: channel for channel in channels}
         self.rules = rules or RoutingRules()
         self.timeout_seconds = timeout_seconds
         self.breakers = {name: CircuitBreaker(name, failure_threshold=failure_threshold,
-                                              reset_after=reset_after, clock=clock)
+                                              reset_after=reset_after, clock=clock,
+                                              store=breaker_store)
                          for name in self.channels}
 
     def candidates(self, instruction: PayoutInstruction) -> list[tuple[PaymentChannel, Decimal]]:

@@ -250,18 +250,38 @@ def transfer(session: Session, context: audit.AuditContext, request: Transfer, *
 
 def transfers(session: Session, context: audit.AuditContext,
               requests: list[Transfer]) -> list[RecordedEntry]:
-    """Many transfers in one transaction, all or nothing, sent to the database in one
-    pipeline. The audit chain is taken first, then every account involved is locked up
-    front in one fixed order, so concurrent batches queue instead of deadlocking."""
+    """Many transfers in one transaction, all or nothing, recorded by the database in one
+    call. The audit chain is taken first, then every account involved is locked up front in
+    one fixed order, so concurrent batches queue instead of deadlocking."""
     prepared = [_transfer_parameters(context, request) for request in requests]
     account_ids = sorted({p.account_id for request in requests for p in request.postings})
     audit.record(session, context, "ledger:batch:started", subject_type="ledger_batch",
                  after={"transfers": len(requests)})
     repository.lock_accounts(session, account_ids)
+    if not prepared:
+        return []
+    entries = [parameters for parameters, _rows in prepared]
+    postings = [(position, row) for position, (_p, rows) in enumerate(prepared, start=1)
+                for row in rows]
     try:
-        results = repository.record_entries(session, [parameters for parameters, _rows in prepared])
+        results = repository.record_transfers(session, {
+            # All strings, so the C encoder does the whole document in one go.
+            "entries": json.dumps([{
+                "id": str(e["entry_id"]), "key": e["idempotency_key"],
+                "digest": e["request_digest"], "kind": e["kind"],
+                "description": e["description"], "effective_at": e["effective_at"].isoformat(),
+                "event_id": str(e["audit_event_id"]), "action": e["audit_action"],
+                "after": e["audit_after"], "content_digest": e["audit_content_digest"],
+            } for e in entries]),
+            "postings": json.dumps([[position, str(row[0]), row[1], str(row[2]), row[3]]
+                                    for position, row in postings]),
+            "actor_type": context.actor_type, "actor_id": context.actor_id,
+            "audit_chains": audit.chain_preference(),
+            "audit_organisation_id": entries[0]["audit_organisation_id"],
+            "audit_request_id": context.request_id, "audit_ip_address": context.ip_address,
+        })
     except (DBAPIError, DatabaseError) as error:
-        raise _translated(error, "", [row for _p, rows in prepared for row in rows]) from error
+        raise _translated(error, "", [row for _position, row in postings]) from error
     return [RecordedEntry(entry_id, created) for entry_id, created in results]
 
 

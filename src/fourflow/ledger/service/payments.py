@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from fourflow.ledger.service import journal
 
 SEND_PAYMENT_TASK = "ledger:send_payment"
 PAYOUT_SOURCES = frozenset({"seller:wallet", "funder:available"})
+UNFINISHED_STATES = ("requested", "sending", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,12 @@ def record_outcome(session: Session, context: audit.AuditContext, step: NextStep
     return False
 
 
+def claim_unfinished(session: Session, untouched_since: datetime) -> list[uuid.UUID]:
+    """Payments on their way (requested, sending, unknown) that nobody has moved since
+    ``untouched_since``, marked as taken up now so that a second sweep leaves them alone."""
+    return repository.claim_unfinished_payments(session, untouched_since, UNFINISHED_STATES)
+
+
 def give_up(session: Session, context: audit.AuditContext, payment_id: uuid.UUID) -> None:
     """No channel took the payout: release the hold, the money is available again."""
     payment = repository.payment_for_update(session, payment_id)
@@ -268,7 +276,7 @@ class ChannelHealth:
 
 def channel_health(session: Session, router: PaymentRouter) -> list[ChannelHealth]:
     """Each channel's terms and record: outcomes of every recorded attempt (all processes),
-    and the breaker state as this process sees it."""
+    and the breaker state (shared by all processes when the router's breakers are)."""
     counts = repository.channel_attempt_counts(session)
     health = []
     for name, channel in sorted(router.channels.items()):

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from fourflow.core.http import database_session
+from fourflow.core.http import database_session, request_database
 from fourflow.core.i18n import N_, current_language, translate
 from fourflow.core.pagination import PageRequest
 from fourflow.identity import service as identity
@@ -45,7 +45,7 @@ def _operations_page(request: Request, session: Session, principal: Principal, *
         "awaiting": awaiting, "sellers": sellers, "label": label, "waiting_for": waiting_for,
         "may_disburse": principal.can(Permission.MOVE_MONEY), "notice": notice, "error": error,
         "banks": reconciliation.bank_accounts_overview(session),
-        "channels": payments.channel_health(session, payment_router()),
+        "channels": payments.channel_health(session, payment_router(request_database(request).engine)),
         "payments": payments.recent_payments(session, PageRequest(page=1, page_size=20), None),
         "exposure": fx.exposure(session),
     }, status_code=status_code, active="operations")
