@@ -1,8 +1,8 @@
 """Circuit breaker state shared by all processes; the payment simulators' memory of payouts;
 ledger throughput: batches recorded set-wise, the account guard decided without a function call
 
-Revision ID: 0026
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-05
 """
 

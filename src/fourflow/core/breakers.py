@@ -53,7 +53,7 @@ def _record(row: Row[Any]) -> BreakerRecord:
 
 
 class PostgresBreakerStore:
-    """A ``BreakerStore`` over the ``circuit_breakers`` table (migration 0026)."""
+    """A ``BreakerStore`` over the ``circuit_breakers`` table (migration 0022)."""
 
     def __init__(self, engine: Engine, *, prefix: str = "") -> None:
         self.engine = engine

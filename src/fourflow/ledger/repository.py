@@ -91,7 +91,7 @@ _RECORD_TRANSFERS_SQL = (
 
 def record_transfers(session: Session, parameters: dict[str, Any]) -> list[tuple[uuid.UUID, bool]]:
     """Many posted or pending transfers in one call of ``ledger_record_transfers_json``
-    (migration 0026): a few set-wise statements on the server instead of a function call per
+    (migration 0022): a few set-wise statements on the server instead of a function call per
     entry. ``entries`` and ``postings`` are JSON texts (see the function for their shape)."""
     mark_written(session)
     driver = session.connection().connection.driver_connection
