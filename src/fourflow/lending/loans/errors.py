@@ -64,3 +64,8 @@ class PayoutCurrencyMismatch(ValidationFailed):
 class SellerNotFound(NotFound):
     code = "seller_not_found"
     message = N_("No such seller.")
+
+
+class LoanNotRecallable(Conflict):
+    code = "loan_not_recallable"
+    message = N_("Only an active loan can be recalled; this one is {status}.")

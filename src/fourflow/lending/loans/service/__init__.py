@@ -34,6 +34,7 @@ from fourflow.lending.loans.service.loans import (
     schedule,
 )
 from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, payout_repayments
+from fourflow.lending.loans.service.recall import Recalled, recall_now, restore_plan
 from fourflow.lending.loans.service.statement_pdf import statement_pdf
 from fourflow.lending.loans.service.statements import (
     MonthlyFlow,
@@ -52,6 +53,7 @@ __all__ = [
     "MonthlyFlow",
     "NextDue",
     "PayoutApplied",
+    "Recalled",
     "StatementLine",
     "accounts",
     "accrue_all",
@@ -68,7 +70,9 @@ __all__ = [
     "monthly_flows",
     "next_due",
     "payout_repayments",
+    "recall_now",
     "repayments",
+    "restore_plan",
     "schedule",
     "statement",
     "statement_pdf",

@@ -35,6 +35,7 @@ from fourflow.lending.loans.service.common import (
     principal_of,
 )
 from fourflow.lending.products import CATALOGUE, RepaymentMethod
+from fourflow.risk.service import controls
 
 
 def book_loan(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, idempotency_key: str, *,
@@ -68,7 +69,11 @@ def book_loan(session: Session, context: audit.AuditContext, offer_id: uuid.UUID
         repayment_period_days=chosen.repayment.period_days, remittance_rate=chosen.repayment.remittance_rate,
         status="awaiting_disbursement", booking_key=idempotency_key, start_on=start_on,
         maturity_on=start_on + timedelta(days=offer.tenor_days), interest_accrued_until=None,
-        accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0), booked_by_user_id=booked_by_user_id,
+        accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0),
+        interest_split_version=schedules.CURRENT_INTEREST_SPLIT.version,
+        funder_interest_share=schedules.CURRENT_INTEREST_SPLIT.funder_share,
+        funder_interest_amount=Decimal(0),
+        booked_by_user_id=booked_by_user_id,
         booked_at=now, updated_at=now)
     repository.add(session, loan)
     _plan(session, loan, start_on)
@@ -78,6 +83,8 @@ def book_loan(session: Session, context: audit.AuditContext, offer_id: uuid.UUID
                      "offer_id": str(offer.id), "principal": str(principal),
                      "annual_rate": str(loan.annual_rate), "origination_fee": str(fee_of(loan)),
                      "tenor_days": loan.tenor_days, "funder_organisation_id": str(funder.id),
+                     "interest_split": loan.interest_split_version,
+                     "funder_interest_share": str(loan.funder_interest_share),
                      "status": loan.status})
     return loan
 
@@ -103,6 +110,8 @@ def disburse(session: Session, context: audit.AuditContext, loan_id: uuid.UUID, 
     loan = find_loan(session, loan_id, None, for_update=True)
     if loan.status != "awaiting_disbursement":
         return loan
+    # A drawdown hold a risk officer confirmed (F22): no money leaves until it is released.
+    controls.ensure_drawdowns_allowed(session, loan.seller_organisation_id)
     now = get_clock().now()
     if now.date() != loan.start_on:
         _plan(session, loan, now.date())  # interest runs from the day the money leaves
