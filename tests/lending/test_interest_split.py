@@ -30,7 +30,8 @@ def split_days(share: Decimal, days: list[Money]) -> list[tuple[Money, Money]]:
 
 
 def test_the_agreed_split_is_versioned() -> None:
-    assert (INTEREST_SPLIT_V1.version, INTEREST_SPLIT_V1.funder_share) == ("interest-split@v1", Decimal("0.80"))
+    assert (INTEREST_SPLIT_V1.version, INTEREST_SPLIT_V1.funder_share) == (
+        "interest-split@v1", Decimal("0.80"))
 
 
 def test_days_of_3_29_carry_the_remainder() -> None:
@@ -41,7 +42,8 @@ def test_days_of_3_29_carry_the_remainder() -> None:
     three days: funder 7.90 = round(9.87 × 0.8), platform 1.97, together 9.87."""
     parts = split_days(Decimal("0.80"), [usd("3.29")] * 3)
     assert [(funder.amount, platform.amount) for funder, platform in parts] == [
-        (Decimal("2.63"), Decimal("0.66")), (Decimal("2.63"), Decimal("0.66")), (Decimal("2.64"), Decimal("0.65"))]
+        (Decimal("2.63"), Decimal("0.66")), (Decimal("2.63"), Decimal("0.66")),
+        (Decimal("2.64"), Decimal("0.65"))]
 
 
 def test_a_cent_goes_to_whoever_the_running_total_gives_it() -> None:
@@ -49,7 +51,8 @@ def test_a_cent_goes_to_whoever_the_running_total_gives_it() -> None:
     round(0.016) = 0.02 → 0.01; day 3: round(0.024) = 0.02 → 0.00 to the funder, 0.01 to the platform."""
     parts = split_days(Decimal("0.80"), [usd("0.01")] * 3)
     assert [(funder.amount, platform.amount) for funder, platform in parts] == [
-        (Decimal("0.01"), Decimal("0.00")), (Decimal("0.01"), Decimal("0.00")), (Decimal("0.00"), Decimal("0.01"))]
+        (Decimal("0.01"), Decimal("0.00")), (Decimal("0.01"), Decimal("0.00")),
+        (Decimal("0.00"), Decimal("0.01"))]
 
 
 @settings(max_examples=300, deadline=None)

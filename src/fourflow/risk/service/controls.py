@@ -20,7 +20,8 @@ from fourflow.core.clock import get_clock
 from fourflow.core.errors import Conflict, NotFound, ValidationFailed
 from fourflow.core.i18n import N_
 from fourflow.core.pagination import Page, PageRequest
-from fourflow.risk.models import DRAWDOWN_HOLD, LIMIT_FREEZE, SELLER_CONTROLS, SellerControl
+from fourflow.risk.models import DRAWDOWN_HOLD, LIMIT_FREEZE, SELLER_CONTROLS
+from fourflow.risk.models import SellerControl as SellerControl  # re-exported: callers name it
 from fourflow.risk.repository import controls as repository
 
 CONTROL_LABELS = {LIMIT_FREEZE: N_("Credit limit frozen"), DRAWDOWN_HOLD: N_("New drawdowns on hold")}

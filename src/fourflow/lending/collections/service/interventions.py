@@ -40,7 +40,6 @@ from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.errors import LoanNotRecallable
 from fourflow.notifications import service as notifications
 from fourflow.notifications.mail import MailTransport
-from fourflow.risk.models import SellerControl
 from fourflow.risk.service import controls
 
 SEND_RECALL_NOTICE_TASK = "lending:send_recall_notice"
@@ -123,7 +122,7 @@ def lift_recall(session: Session, context: audit.AuditContext, recall_id: uuid.U
 
 
 def release_control(session: Session, context: audit.AuditContext, control_id: uuid.UUID, reason: str, *,
-                    released_by_user_id: uuid.UUID | None) -> SellerControl:
+                    released_by_user_id: uuid.UUID | None) -> controls.SellerControl:
     return controls.release(session, context, control_id, reason, released_by_user_id=released_by_user_id)
 
 
@@ -143,7 +142,7 @@ def list_recalls(session: Session, request: PageRequest, *, seller_organisation_
 
 
 def list_controls(session: Session, request: PageRequest, *, seller_organisation_id: uuid.UUID | None = None,
-                  standing_only: bool = False) -> Page[SellerControl]:
+                  standing_only: bool = False) -> Page[controls.SellerControl]:
     return controls.list_controls(session, request, seller_organisation_id=seller_organisation_id,
                                   standing_only=standing_only)
 
