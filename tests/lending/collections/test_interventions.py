@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from fourflow.core.clock import FrozenClock, get_clock
+from fourflow.core.clock import FrozenClock
 from fourflow.core.pagination import PageRequest
 from fourflow.lending.applications import service as applications
 from fourflow.lending.collections import service
@@ -24,27 +24,18 @@ from fourflow.lending.collections.errors import (
     LoanRecalledAlready,
     RecallLifted,
 )
-from fourflow.lending.collections.models import MonitoringAlert
 from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.errors import LoanNotRecallable
 from fourflow.notifications.mail import MailboxTransport
 from fourflow.risk.service import controls, sellers
 from tests.helpers import sign_in
-from tests.lending.collections.conftest import disbursed_loan
+from tests.lending.collections.conftest import alert_proposing, disbursed_loan
 from tests.lending.loans.conftest import CONTEXT, accepted_offer
 
 D = Decimal
 TABLES = ("lending_monitoring_alerts", "risk_seller_controls", "lending_loan_recalls", "lending_loans",
           "lending_loan_instalments", "lending_applications", "risk_decisions", "ledger_entries",
           "audit_events", "procrastinate_jobs", "mail_messages")
-# Findings that propose each action (monitoring@v1), as the daily job stores them.
-ANOMALIES = {
-    "drawdown_hold": service.Inputs(D("1000.00"), D("100.00"), D("3000.00"), D("9000.00"), {}, {}),
-    "limit_freeze": service.Inputs(D("0"), D("0"), D("1000.00"), D("9000.00"), {}, {}),
-    "early_recall": service.Inputs(D("0"), D("0"), D("3000.00"), D("9000.00"), {"A": 100}, {"A": 20}),
-}
-
-
 def rows(session: Session) -> dict[str, int]:
     return {table: int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
             for table in TABLES}
@@ -52,20 +43,6 @@ def rows(session: Session) -> dict[str, int]:
 
 def _at(clock: FrozenClock, day: date) -> None:
     clock.set(datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC))
-
-
-def alert_proposing(session: Session, loan_id: uuid.UUID, action: str, raised_on: date) -> MonitoringAlert:
-    """An open alert as the daily job raises it, proposing ``action``."""
-    loan = loans.get_loan(session, loan_id, None)
-    found = service.findings(ANOMALIES[action], loan.currency)
-    assert [finding["proposed_action"] for finding in found] == [action]
-    alert = MonitoringAlert(
-        id=uuid.uuid4(), loan_id=loan.id, seller_organisation_id=loan.seller_organisation_id,
-        raised_on=raised_on, monitoring_version=service.MONITORING_VERSION, findings=found,
-        proposed_action=action, status="open", created_at=get_clock().now())
-    session.add(alert)
-    session.flush()
-    return alert
 
 
 def _audited(session: Session, subject: uuid.UUID, prefix: str) -> list[str]:
