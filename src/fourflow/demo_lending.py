@@ -61,10 +61,10 @@ class DemoLoan:
 
 DEMO_LOANS = (
     DemoLoan("demo:loan:lumen:closed", "lumen-electronics", "order_financing", Decimal("8000.00"), 30, 150,
-             payouts=(Payout(125, Decimal("12500.00"), "DEMO-AMZ-LUMEN-0601"),)),
+             payouts=(Payout(125, Decimal("12500.00"), "DEMO-AMZ-0601"),)),
     DemoLoan("demo:loan:lumen:repaying", "lumen-electronics", "receivables_financing", Decimal("10000.00"),
-             90, 40, payouts=(Payout(30, Decimal("6400.00"), "DEMO-AMZ-LUMEN-0801"),
-                              Payout(10, Decimal("5800.00"), "DEMO-AMZ-LUMEN-0815"))),
+             90, 40, payouts=(Payout(30, Decimal("6400.00"), "DEMO-AMZ-0801"),
+                              Payout(10, Decimal("5800.00"), "DEMO-AMZ-0815"))),
     DemoLoan("demo:loan:silkroad:overdue", "silkroad-home", "order_financing", Decimal("6000.00"), 30, 75),
     DemoLoan("demo:loan:bright-toys:awaiting", "bright-toys", "receivables_financing", Decimal("3000.00"),
              60, 0, disburse=False),
@@ -139,8 +139,7 @@ def load_demo_loans(session: Session) -> dict[str, int]:
             created["demo_loans"] += 1
             for payout in spec.payouts:
                 with _on(today - timedelta(days=payout.days_ago)):
-                    loans.apply_payout(session, CONTEXT, seller, payout.amount, "USD",
-                                       f"{payout.reference}-{slug.upper()}")
+                    loans.apply_payout(session, CONTEXT, seller, payout.amount, "USD", payout.reference)
                 created["demo_payouts"] += 1
             break
     # The night's jobs, as they would have run: accrual through yesterday, then collections and
