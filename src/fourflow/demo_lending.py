@@ -33,6 +33,7 @@ from fourflow.identity import service as identity
 from fourflow.lending.applications import service as applications
 from fourflow.lending.collections import service as collections
 from fourflow.lending.loans import service as loans
+from fourflow.risk.service import models
 
 CONTEXT = AuditContext.system()
 BASE_SELLERS = ("lumen-electronics", "silkroad-home", "bright-toys")
@@ -121,6 +122,8 @@ def load_demo_loans(session: Session) -> dict[str, int]:
     today = get_clock().now().date()
     created = {"demo_loans": 0, "demo_payouts": 0, "demo_collection_actions": 0, "demo_alerts": 0,
                "demo_referrals": 0}
+    if models.active_model(session) is None:
+        return created  # a world too small to train a credit model on: no decisions, no loans
     submitted = _submission_keys(session)
     for spec in DEMO_LOANS:
         if any(key.startswith(spec.key) for key in submitted):
