@@ -60,6 +60,14 @@ def _prepare_risk_engine(session: Session, truth: WorldTruth) -> None:
     prepare_risk_engine_for_world(session, truth, secret=secret)
 
 
+def _load_demo_loans(session: Session) -> dict[str, int]:
+    """Loans of the base demo sellers in every state, through the real services (needs the world's
+    trade data and the credit model)."""
+    from fourflow.demo_lending import load_demo_loans
+
+    return load_demo_loans(session)
+
+
 def _prepare_contract_signing(session: Session) -> None:
     """The platform CA, signing certificate and TSA (created once; later calls change nothing)."""
     from fourflow.lending.contracts.service.pki import ensure_platform_pki
@@ -112,6 +120,7 @@ def demo_data(
             truth = load_world(session, sellers=sellers, months=months, seed=seed, progress=progress,
                                counts=counts)
             _prepare_risk_engine(session, truth)
+            created |= _load_demo_loans(session)
             if truth_out:
                 with open(truth_out, "w", encoding="utf-8") as out:
                     out.write(truth.json_text())
@@ -378,6 +387,8 @@ def run(
                                seed=DEMO_WORLD_SEED, progress=progress)
             typer.echo("Training the credit model on the world's outcomes…", err=True)
             _prepare_risk_engine(session, truth)
+            typer.echo("Lending to the demo sellers…", err=True)
+            _load_demo_loans(session)
         _prepare_contract_signing(session)
     # Child processes (web workers, job worker) use the same server, embedded or not.
     os.environ["DATABASE_URL"] = url

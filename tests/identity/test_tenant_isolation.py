@@ -46,6 +46,9 @@ OBJECTS_OF_SELLER_B = {
                    "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Monitoring alerts are for risk staff only (their routes are platform-only).
     "alert_id": "SELECT gen_random_uuid()",
+    # So are the controls and recalls confirmed alerts put in place.
+    "control_id": "SELECT gen_random_uuid()",
+    "recall_id": "SELECT gen_random_uuid()",
     # Rule sets and credit models are the platform's (their routes are platform-only).
     "name": "SELECT 'hard_lines'",
     "version": "SELECT 1",
@@ -80,6 +83,8 @@ VALID_BODIES = {
     "/stock/release": {"reason": "tenant test"},
     "/confirm": {"reason": "tenant test"},
     "/dismiss": {"reason": "tenant test"},
+    "/release": {"reason": "tenant test"},
+    "/lift": {"reason": "tenant test"},
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
@@ -88,7 +93,7 @@ MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit
                   "lending_loan_repayments", "lending_contracts", "lending_contract_signing_codes",
                   "mail_messages", "lending_collection_actions", "lending_loan_write_offs",
                   "lending_loan_recoveries", "lending_stock_lock_events",
-                  "lending_monitoring_alerts")
+                  "lending_monitoring_alerts", "risk_seller_controls", "lending_loan_recalls")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:

@@ -159,7 +159,7 @@ def test_a_downgrade_triggers_controls_and_an_alert(demo: Session) -> None:
         seller, "receivables_financing", Money(Decimal("100.00"), "USD")), requested_by_user_id=None)
     assert made.inputs["history"]["controls"] == ["limit_reduction", "manual_review", "drawdown_hold"]
     assert made.outputs["controls"] == ["limit_reduction", "manual_review", "drawdown_hold"]
-    assert made.versions["decision"] == "decision@v3"
+    assert made.versions["decision"] == "decision@v4"
     assert {"manual_review", "drawdown_hold"} <= {reason["code"] for reason in made.reasons}
     assert decisions.replay(demo, made.id).identical
     alert = demo.execute(select(RiskAlert).where(RiskAlert.seller_organisation_id == seller,

@@ -25,7 +25,8 @@ from fourflow.risk import fraud, limits, pricing, rules
 
 # v2: the anti-fraud assessment (F16) on the stored velocity figures.
 # v3: the controls of a downgrade (F13) apply, and sales are converted to the request's currency
-DECISION_VERSION = "decision@v3"
+# v4: a limit frozen by a risk officer (post-loan monitoring, F22) declines new financing.
+DECISION_VERSION = "decision@v4"
 # The controls a downgrade puts in force (risk.service.scoring.CONTROLS) and what they do here: the
 # limit is cut, and a person decides while manual review or a drawdown hold stands.
 LIMIT_REDUCTION = "limit_reduction"
@@ -34,6 +35,10 @@ REVIEW_CONTROLS = {
     "manual_review": N_("Your risk grade fell recently: a risk officer reviews this request."),
     "drawdown_hold": N_("New drawdowns are on hold until a risk officer has reviewed your account."),
 }
+# A limit a risk officer froze (risk.service.controls): no new financing while it stands.
+LIMIT_FREEZE = "limit_freeze"
+LIMIT_FREEZE_MESSAGE = N_("Your credit limit is frozen after a review of your loans: no new financing "
+                          "until a risk officer lifts the freeze.")
 OUTCOMES = ("approve", "observation", "refer", "decline")
 FRAUD_DECISION_OUTCOMES = {"clear": "approve", "review": "refer", "decline": "decline"}
 
@@ -220,6 +225,9 @@ def evaluate(inputs: Mapping[str, Any], engines: Engines) -> DecisionResult:
             if control in controls:
                 reasons.append(Reason(control, message, {}, "seller"))
                 outcome = _worse(outcome, "refer")
+        if LIMIT_FREEZE in controls:
+            reasons.append(Reason(LIMIT_FREEZE, LIMIT_FREEZE_MESSAGE, {}, "seller"))
+            outcome = _worse(outcome, "decline")
     reasons += [Reason(reason.code, reason.message, dict(reason.params), "officer")
                 for reason in limit.reasons]
     outstanding = Money(Decimal(history.get("outstanding", "0")), currency)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -163,3 +163,37 @@ class ModelDriftCheck(UUIDPrimaryKey, Base):
     # {characteristic: {"psi", "status", "bins", "expected_shares", "actual_shares"}}
     characteristics: Mapped[dict[str, Any]] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(24))  # stable, watch, drifted, insufficient_data
+
+
+# The controls a person puts on a seller (SellerControl.control): a frozen credit limit (no new
+# financing or increase) and a hold on new drawdowns (no application, disbursement or draw).
+LIMIT_FREEZE = "limit_freeze"
+DRAWDOWN_HOLD = "drawdown_hold"
+SELLER_CONTROLS = (LIMIT_FREEZE, DRAWDOWN_HOLD)
+
+
+class SellerControl(UUIDPrimaryKey, Base):
+    """A control on a seller imposed by a risk officer's confirmed decision (post-loan monitoring,
+    F22), standing until a risk officer releases it. Credit decisions read the standing ones beside
+    the controls of a downgrade (``controls_in_force``); drawdowns are refused while a hold stands."""
+
+    __tablename__ = "risk_seller_controls"
+    __table_args__ = (
+        UniqueConstraint("source_reference", "control"),
+        CheckConstraint("control IN ('limit_freeze', 'drawdown_hold')", name="control"),
+        Index("ix_risk_seller_controls_standing", "seller_organisation_id",
+              postgresql_where=text("released_at IS NULL")),
+    )
+
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    control: Mapped[str] = mapped_column(String(24))  # limit_freeze, drawdown_hold
+    # What imposed it, e.g. "lending:monitoring-alert:<id>": one control per source and kind.
+    source_reference: Mapped[str] = mapped_column(String(200))
+    # [{"code", "message" (N_ text), "params"}]: shown in the reader's language.
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    imposed_reason: Mapped[str] = mapped_column(String(500))  # the officer's words
+    imposed_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    imposed_at: Mapped[datetime]
+    released_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(String(500))

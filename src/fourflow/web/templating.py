@@ -56,6 +56,7 @@ def navigation_for(principal: Principal | None, *, development: bool) -> list[Na
             items.append(NavigationItem(N_("Loans"), "/loans", "loans"))
     if principal.can(Permission.READ_RISK):
         items.append(NavigationItem(N_("Risk"), "/risk", "risk"))
+        items.append(NavigationItem(N_("Monitoring"), "/monitoring", "monitoring"))
     if principal.can(Permission.REVIEW_CREDIT_APPLICATIONS):
         items.append(NavigationItem(N_("Review queue"), "/review-queue", "review-queue"))
     if principal.can(Permission.SEE_CHANNELS):

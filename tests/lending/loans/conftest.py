@@ -91,6 +91,7 @@ class Books:
     income_fees: Decimal
     income_interest: Decimal
     bank: Decimal
+    funder_income: Decimal
 
 
 def books(session: Session, loan: Loan) -> Books:
@@ -108,7 +109,9 @@ def books(session: Session, loan: Loan) -> Books:
     return Books(posted(held.principal), posted(held.interest), posted(held.fees), posted(held.wallet),
                  posted(held.collections), posted(held.funder_available), posted(held.funder_deployed),
                  platform_account("platform:income:fees"), platform_account("platform:income:interest"),
-                 platform_account("platform:bank", service.DEFAULT_COLLECTION_CHANNEL))
+                 platform_account("platform:bank", service.DEFAULT_COLLECTION_CHANNEL),
+                 posted(ledger.open_account(session, loan.funder_organisation_id, "funder:income",
+                                            loan.currency).id))
 
 
 def rows(session: Session) -> dict[str, int]:

@@ -101,7 +101,9 @@ def test_a_bullet_loan_from_booking_to_closing(demo: Session, clock: FrozenClock
     assert (end.principal, end.interest, end.fees, end.collections) == (D("0.00"),) * 4
     assert end.wallet - start.wallet == D("9900.00") + D("1901.37")
     assert end.bank - start.bank == D("12000.00")
-    assert end.income_interest - start.income_interest == D("98.63")
+    # interest-split@v1: the funder 80 % of 98.63 = 78.904 → 78.90, the platform the rest 19.73.
+    assert end.funder_income - start.funder_income == D("78.90")
+    assert end.income_interest - start.income_interest == D("19.73")
     assert (end.funder_available, end.funder_deployed) == (start.funder_available, start.funder_deployed)
     assert loan.status == "closed"
     assert ledger.check_invariants(demo).hold
@@ -242,19 +244,20 @@ def test_a_payout_reference_reused_with_another_amount_or_an_unknown_seller_is_r
     assert rows(demo) == before
 
 
-@pytest.mark.parametrize(("amount", "annual_rate", "tenor_days", "contract"), [
-    # 10,000.00 × 0.12 × 30 ÷ 365 = 98.630… → 98.63
-    ("10000.00", "0.12", 30, "98.63"),
-    # 7,345.67 × 0.0875 × 45 ÷ 365 = 79.2426… → 79.24
-    ("7345.67", "0.0875", 45, "79.24"),
-    # 123,456.78 × 0.1999 × 120 ÷ 365 = 8,113.6472… → 8,113.65
-    ("123456.78", "0.1999", 120, "8113.65"),
+@pytest.mark.parametrize(("amount", "annual_rate", "tenor_days", "contract", "funder_part"), [
+    # 10,000.00 × 0.12 × 30 ÷ 365 = 98.630… → 98.63; the funder's 80 %: 78.904 → 78.90
+    ("10000.00", "0.12", 30, "98.63", "78.90"),
+    # 7,345.67 × 0.0875 × 45 ÷ 365 = 79.2426… → 79.24; 80 %: 63.392 → 63.39
+    ("7345.67", "0.0875", 45, "79.24", "63.39"),
+    # 123,456.78 × 0.1999 × 120 ÷ 365 = 8,113.6472… → 8,113.65; 80 %: 6,490.92 exactly
+    ("123456.78", "0.1999", 120, "8113.65", "6490.92"),
 ])
 def test_daily_accrual_adds_up_to_the_contract_to_the_cent(demo: Session, clock: FrozenClock, amount: str,
                                                            annual_rate: str, tenor_days: int,
-                                                           contract: str) -> None:
+                                                           contract: str, funder_part: str) -> None:
     """Accrued in uneven runs (day 1, then 6 days, then the rest): the days add up to the bullet's
-    interest computed at once."""
+    interest computed at once, and the funder's daily parts to its 80 % of it (interest-split@v1),
+    the platform's to the rest."""
     offer = accepted_offer(demo, seller=seller_id(demo), amount=amount, annual_rate=annual_rate,
                            tenor_days=tenor_days)
     loan = disbursed_loan(demo, offer.id, f"contract-{amount}")
@@ -264,3 +267,13 @@ def test_daily_accrual_adds_up_to_the_contract_to_the_cent(demo: Session, clock:
         service.accrue_interest(demo, CONTEXT, loan.id, (NOW + timedelta(days=days - 1)).date())
     assert books(demo, loan).interest == D(contract)
     assert loan.interest_accrued_amount == D(contract)
+    assert loan.funder_interest_amount == D(funder_part)
+    # Every day's entry: Dr loan:interest = Cr funder:income + Cr platform:income:interest (credits
+    # are stored negative).
+    legs = demo.execute(text(
+        "SELECT -sum(CASE WHEN a.code = 'funder:income' THEN p.amount ELSE 0 END),"
+        "       -sum(CASE WHEN a.code = 'platform:income:interest' THEN p.amount ELSE 0 END) "
+        "FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id "
+        "JOIN ledger_accounts a ON a.id = p.account_id WHERE e.idempotency_key LIKE :k"),
+        {"k": f"lending:loan:{loan.id}:interest:%"}).one()
+    assert (legs[0], legs[1]) == (D(funder_part), D(contract) - D(funder_part))

@@ -47,7 +47,7 @@ from fourflow.lending.applications.models import FinancingApplication, Financing
 from fourflow.lending.products import CATALOGUE, PRODUCTS_VERSION, Product, RepaymentMethod
 from fourflow.risk import pricing
 from fourflow.risk.models import RiskDecision
-from fourflow.risk.service import decisions
+from fourflow.risk.service import controls, decisions
 from fourflow.tradedata.service import overview
 
 # How long an offer stands: long enough to read a contract, short enough that the decision's data
@@ -200,6 +200,8 @@ def submit(session: Session, context: audit.AuditContext, application_id: uuid.U
         if idempotency_key is not None and idempotency_key == application.submission_key:
             return Submission(application, repository.offer_of_application(session, application.id))
         raise ApplicationNotDraft()
+    # A drawdown hold a risk officer confirmed (F22) refuses new requests for money until released.
+    controls.ensure_drawdowns_allowed(session, application.seller_organisation_id)
     _check(application)
     missing = [name for name in ("amount", "currency", "tenor_days") if getattr(application, name) is None]
     if missing:

@@ -20,14 +20,25 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.lending.collections import service
-from fourflow.lending.collections.models import CollectionAction, LoanRecovery, LoanWriteOff, MonitoringAlert
+from fourflow.lending.collections.models import (
+    CollectionAction,
+    LoanRecall,
+    LoanRecovery,
+    LoanWriteOff,
+    MonitoringAlert,
+)
 from fourflow.lending.collections.schemas import (
     AlertDecisionIn,
     AlertOut,
+    AppliedOut,
     CollectionActionOut,
+    ControlOut,
     DelinquencyOut,
+    InterventionOut,
+    RecallOut,
     RecoveryIn,
     RecoveryOut,
+    ReleaseIn,
     StockActionIn,
     StockEventOut,
     StockOut,
@@ -35,6 +46,7 @@ from fourflow.lending.collections.schemas import (
     WriteOffOut,
 )
 from fourflow.lending.loans import service as loans
+from fourflow.risk.service import controls
 
 router = APIRouter(prefix="/api/v1/lending", tags=["lending"])
 Db = Annotated[Session, Depends(database_session, scope="function")]
@@ -43,6 +55,8 @@ Treasurer = Annotated[Principal, Depends(require(Permission.MOVE_MONEY))]
 Collector = Annotated[Principal, Depends(require(Permission.MANAGE_COLLECTIONS))]
 RiskReader = Annotated[Principal, Depends(require(Permission.READ_RISK))]
 ALERTS = "/monitoring/alerts"
+CONTROLS = "/monitoring/controls"
+RECALLS = "/monitoring/recalls"
 
 
 
@@ -128,31 +142,105 @@ def _stock_out(session: Session, loan_id: uuid.UUID, scope: uuid.UUID | None) ->
 def list_alerts(session: Db, principal: RiskReader, paging: Paging,
                 status: str | None = Query(None, description="open, confirmed or dismissed"),
                 loan_id: uuid.UUID | None = None) -> PageOut[AlertOut]:
-    return PageOut.of(service.list_alerts(session, paging, status=status, loan_id=loan_id).map(alert_out))
+    return PageOut.of(service.list_alerts(session, paging, status=status, loan_id=loan_id).map(
+        lambda row: alert_out(row, session)))
 
 
 @router.post(ALERTS + "/{alert_id}/confirm", response_model=AlertOut)
 def confirm_alert(session: Db, principal: Collector, alert_id: uuid.UUID, body: AlertDecisionIn) -> AlertOut:
     """Confirm the proposed action (a risk officer), with the reason."""
     return alert_out(service.decide_alert(session, principal.audit_context(), alert_id, True, body.reason,
-                                          decided_by_user_id=principal.user_id))
+                                          decided_by_user_id=principal.user_id), session)
 
 
 @router.post(ALERTS + "/{alert_id}/dismiss", response_model=AlertOut)
 def dismiss_alert(session: Db, principal: Collector, alert_id: uuid.UUID, body: AlertDecisionIn) -> AlertOut:
     """Dismiss the alert (a risk officer), with the reason."""
     return alert_out(service.decide_alert(session, principal.audit_context(), alert_id, False, body.reason,
-                                          decided_by_user_id=principal.user_id))
+                                          decided_by_user_id=principal.user_id), session)
 
 
-def alert_out(row: MonitoringAlert) -> AlertOut:
+@router.get(CONTROLS, response_model=PageOut[ControlOut])
+def list_controls(session: Db, principal: RiskReader, paging: Paging, seller_id: uuid.UUID | None = None,
+                  standing: bool = Query(False, description="Only those not released"),
+                  ) -> PageOut[ControlOut]:
+    """Controls risk officers put on sellers (limit freeze, drawdown hold), newest first."""
+    return PageOut.of(service.list_controls(session, paging, seller_organisation_id=seller_id,
+                                            standing_only=standing).map(control_out))
+
+
+@router.post(CONTROLS + "/{control_id}/release", response_model=ControlOut)
+def release_control(session: Db, principal: Collector, control_id: uuid.UUID,
+                    body: ReleaseIn) -> ControlOut:
+    """Release the control (a risk officer), with the reason."""
+    return control_out(service.release_control(session, principal.audit_context(), control_id, body.reason,
+                                               released_by_user_id=principal.user_id))
+
+
+@router.get(RECALLS, response_model=PageOut[RecallOut])
+def list_recalls(session: Db, principal: RiskReader, paging: Paging, seller_id: uuid.UUID | None = None,
+                 standing: bool = Query(False, description="Only those not lifted")) -> PageOut[RecallOut]:
+    """Early recalls of loans, newest first."""
+    return PageOut.of(service.list_recalls(session, paging, seller_organisation_id=seller_id,
+                                           standing_only=standing).map(recall_out))
+
+
+@router.post(RECALLS + "/{recall_id}/lift", response_model=RecallOut)
+def lift_recall(session: Db, principal: Collector, recall_id: uuid.UUID, body: ReleaseIn) -> RecallOut:
+    """Lift the recall (a risk officer), with the reason: the loan's plan before it comes back."""
+    return recall_out(service.lift_recall(session, principal.audit_context(), recall_id, body.reason,
+                                          lifted_by_user_id=principal.user_id))
+
+
+@router.get("/interventions", response_model=list[InterventionOut])
+def interventions(session: Db, principal: Reader,
+                  seller_id: uuid.UUID | None = Query(None, description="Platform staff: whose")
+                  ) -> list[InterventionOut]:
+    """The controls and recalls standing on the seller, in words: a seller reads its own."""
+    seller = principal.organisation_id if not principal.is_platform_staff else seller_id
+    if seller is None:
+        return []
+    return [InterventionOut(kind=item.kind, id=item.id, since=date.fromisoformat(item.since),
+                            explanation=item.explanation, reasons=item.reasons,
+                            officer_reason=item.officer_reason, loan_id=item.loan_id)
+            for item in service.seller_interventions(session, seller, current_language())]
+
+
+def control_out(row: controls.SellerControl) -> ControlOut:
+    language = current_language()
+    return ControlOut(
+        id=row.id, seller_id=row.seller_organisation_id, control=row.control,
+        control_label=translate(controls.CONTROL_LABELS[row.control], language),
+        explanation=translate(controls.CONTROL_EXPLANATIONS[row.control], language),
+        reasons=service.render_reasons(row.reasons, language), source=row.source_reference,
+        imposed_reason=row.imposed_reason, imposed_by_user_id=row.imposed_by_user_id,
+        imposed_at=row.imposed_at,
+        standing=row.released_at is None, released_by_user_id=row.released_by_user_id,
+        released_at=row.released_at, release_reason=row.release_reason)
+
+
+def recall_out(row: LoanRecall) -> RecallOut:
+    return RecallOut(
+        id=row.id, loan_id=row.loan_id, alert_id=row.alert_id, seller_id=row.seller_organisation_id,
+        recalled_on=row.recalled_on, currency=row.currency, principal=_cents(row.principal_amount),
+        interest=_cents(row.interest_amount), fees=_cents(row.fees_amount),
+        total=_cents(row.principal_amount + row.interest_amount + row.fees_amount),
+        previous_maturity_on=row.previous_maturity_on,
+        reasons=service.render_reasons(row.reasons, current_language()), recalled_reason=row.recalled_reason,
+        recalled_by_user_id=row.recalled_by_user_id, recalled_at=row.recalled_at,
+        standing=row.lifted_at is None, lifted_by_user_id=row.lifted_by_user_id, lifted_at=row.lifted_at,
+        lift_reason=row.lift_reason)
+
+
+def alert_out(row: MonitoringAlert, session: Session) -> AlertOut:
     language = current_language()
     return AlertOut(
         id=row.id, loan_id=row.loan_id, seller_id=row.seller_organisation_id, raised_on=row.raised_on,
         monitoring_version=row.monitoring_version, findings=service.render_reasons(row.findings, language),
         finding_codes=[finding["code"] for finding in row.findings], proposed_action=row.proposed_action,
         proposed_action_label=translate(service.PROPOSAL_LABELS[row.proposed_action], language),
-        status=row.status, decided_at=row.decided_at, decision_reason=row.decision_reason)
+        status=row.status, decided_at=row.decided_at, decision_reason=row.decision_reason,
+        applied=[AppliedOut(**item) for item in service.applied_of(session, row)])
 
 
 def action_out(row: CollectionAction) -> CollectionActionOut:

@@ -97,3 +97,23 @@ class AlertAlreadyDecided(Conflict):
 class DecisionReasonMissing(ValidationFailed):
     code = "decision_reason_missing"
     message = N_("Give the reason for your decision.")
+
+
+class RecallNotFound(NotFound):
+    code = "recall_not_found"
+    message = N_("No such recall.")
+
+
+class RecallLifted(Conflict):
+    code = "recall_lifted"
+    message = N_("This recall was lifted already.")
+
+
+class LiftReasonMissing(ValidationFailed):
+    code = "lift_reason_missing"
+    message = N_("Give the reason for lifting it.")
+
+
+class LoanRecalledAlready(Conflict):
+    code = "loan_recalled_already"
+    message = N_("This loan was recalled already on {recalled_on}; lift that recall first.")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -131,3 +131,35 @@ class MonitoringAlert(UUIDPrimaryKey, Base):
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
+
+
+class LoanRecall(UUIDPrimaryKey, Base):
+    """An early recall a risk officer confirmed on a monitoring alert (F22): everything owed became
+    due on ``recalled_on``; the plan it replaced is kept so a risk officer can lift the recall."""
+
+    __tablename__ = "lending_loan_recalls"
+    __table_args__ = (
+        UniqueConstraint("alert_id"),
+        # One standing recall per loan.
+        Index("uq_lending_loan_recalls_standing", "loan_id", unique=True,
+              postgresql_where=text("lifted_at IS NULL")),
+    )
+
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_monitoring_alerts.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    recalled_on: Mapped[date]
+    currency: Mapped[str] = mapped_column(String(3))
+    principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))  # due on recalled_on
+    interest_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    fees_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    previous_maturity_on: Mapped[date]
+    # [{"number", "due_on", "principal", "interest", "fees"}]: the plan before the recall.
+    previous_instalments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # the alert's findings
+    recalled_reason: Mapped[str] = mapped_column(String(500))  # the officer's words
+    recalled_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    recalled_at: Mapped[datetime]
+    lifted_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    lifted_at: Mapped[datetime | None]
+    lift_reason: Mapped[str | None] = mapped_column(String(500))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.collections.models import (
     CollectionAction,
+    LoanRecall,
     LoanRecovery,
     LoanWriteOff,
     MonitoringAlert,
@@ -53,7 +54,8 @@ def actions(session: Session, seller_organisation_id: uuid.UUID | None, request:
     return fetch_page(session, statement, (CollectionAction.action_on.desc(), CollectionAction.id), request)
 
 
-def add(session: Session, row: LoanWriteOff | LoanRecovery | StockLockEvent | MonitoringAlert) -> None:
+def add(session: Session,
+        row: LoanWriteOff | LoanRecovery | StockLockEvent | MonitoringAlert | LoanRecall) -> None:
     session.add(row)
     session.flush()
 
@@ -106,3 +108,29 @@ def alerts(session: Session, request: PageRequest, *, status: str | None = None,
     if loan_id is not None:
         statement = statement.where(MonitoringAlert.loan_id == loan_id)
     return fetch_page(session, statement, (MonitoringAlert.raised_on.desc(), MonitoringAlert.id), request)
+
+
+def recall(session: Session, recall_id: uuid.UUID, *, for_update: bool = False) -> LoanRecall | None:
+    statement = select(LoanRecall).where(LoanRecall.id == recall_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.execute(statement).scalar_one_or_none()
+
+
+def recall_of_alert(session: Session, alert_id: uuid.UUID) -> LoanRecall | None:
+    return session.execute(select(LoanRecall).where(LoanRecall.alert_id == alert_id)).scalar_one_or_none()
+
+
+def standing_recall(session: Session, loan_id: uuid.UUID) -> LoanRecall | None:
+    return session.execute(select(LoanRecall).where(
+        LoanRecall.loan_id == loan_id, LoanRecall.lifted_at.is_(None))).scalar_one_or_none()
+
+
+def recalls(session: Session, request: PageRequest, *, seller_organisation_id: uuid.UUID | None = None,
+            standing_only: bool = False) -> Page[LoanRecall]:
+    statement = select(LoanRecall)
+    if seller_organisation_id is not None:
+        statement = statement.where(LoanRecall.seller_organisation_id == seller_organisation_id)
+    if standing_only:
+        statement = statement.where(LoanRecall.lifted_at.is_(None))
+    return fetch_page(session, statement, (LoanRecall.recalled_at.desc(), LoanRecall.id), request)

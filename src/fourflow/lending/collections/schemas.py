@@ -98,6 +98,66 @@ class AlertDecisionIn(BaseModel):
     reason: str = Field(max_length=500, description="Why the officer confirms or dismisses the alert")
 
 
+class AppliedOut(BaseModel):
+    kind: str = Field(description="control or recall")
+    id: uuid.UUID
+    standing: bool = Field(description="False once released (control) or lifted (recall)")
+
+
+class ReleaseIn(BaseModel):
+    reason: str = Field(max_length=500,
+                        description="Why the officer releases the control or lifts the recall")
+
+
+class ControlOut(BaseModel):
+    id: uuid.UUID
+    seller_id: uuid.UUID
+    control: str = Field(description="limit_freeze or drawdown_hold")
+    control_label: str
+    explanation: str = Field(description="What it means for the seller, in the reader's language")
+    reasons: list[str] = Field(description="The monitoring findings behind it, in the reader's language")
+    source: str
+    imposed_reason: str
+    imposed_by_user_id: uuid.UUID | None
+    imposed_at: datetime
+    standing: bool
+    released_by_user_id: uuid.UUID | None
+    released_at: datetime | None
+    release_reason: str | None
+
+
+class RecallOut(BaseModel):
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    alert_id: uuid.UUID
+    seller_id: uuid.UUID
+    recalled_on: date = Field(description="Everything owed fell due on this day")
+    currency: str
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+    total: Decimal
+    previous_maturity_on: date
+    reasons: list[str]
+    recalled_reason: str
+    recalled_by_user_id: uuid.UUID | None
+    recalled_at: datetime
+    standing: bool
+    lifted_by_user_id: uuid.UUID | None
+    lifted_at: datetime | None
+    lift_reason: str | None
+
+
+class InterventionOut(BaseModel):
+    kind: str = Field(description="limit_freeze, drawdown_hold or early_recall")
+    id: uuid.UUID
+    since: date
+    explanation: str = Field(description="What it means, in the reader's language")
+    reasons: list[str]
+    officer_reason: str
+    loan_id: uuid.UUID | None
+
+
 class AlertOut(BaseModel):
     id: uuid.UUID
     loan_id: uuid.UUID
@@ -111,3 +171,5 @@ class AlertOut(BaseModel):
     status: str = Field(description="open, confirmed or dismissed")
     decided_at: datetime | None
     decision_reason: str | None
+    applied: list[AppliedOut] = Field(
+        default_factory=list, description="What the confirmation did: a control on the seller or a recall")

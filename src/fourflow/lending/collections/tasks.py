@@ -89,3 +89,11 @@ def lock_pledged_stock(loan_id: str, action_id: str) -> None:
                                        f"collections@v1: 61 or more days past due (action {action_id})")
         except (LoanNotActive, NoStockToLock):
             return
+
+
+@blueprint.task(name="send_recall_notice", retry=5)
+def send_recall_notice(recall_id: str) -> None:
+    """The seller's people learn of an early recall in their language, after the decision commits."""
+    runtime = job_runtime()
+    with runtime.database.unit_of_work() as session:
+        service.send_recall_notice(session, transport_for(runtime.settings.mail), uuid.UUID(recall_id))

@@ -100,3 +100,8 @@ class ShipmentNotExpected(ValidationFailed):
 class ShipmentDetailsIncomplete(ValidationFailed):
     code = "shipment_details_incomplete"
     message = N_("Name both the shipment's tracking number and the warehouse it must arrive at.")
+
+
+class LoanNotRecallable(Conflict):
+    code = "loan_not_recallable"
+    message = N_("Only an active loan can be recalled; this one is {status}.")

@@ -77,6 +77,11 @@ class Loan(UUIDPrimaryKey, Base):
     # Σ principal balance × annual rate × day-count days: the exact interest is this ÷ the year's days.
     accrual_numerator: Mapped[Decimal] = mapped_column(Numeric(40, 14))
     interest_accrued_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))  # posted so far
+    # The funder's share of the interest (``lending.schedules.InterestSplit``), agreed at booking, and
+    # the part of ``interest_accrued_amount`` credited to the funder so far (the rest is the platform's).
+    interest_split_version: Mapped[str] = mapped_column(String(32), server_default="interest-split@v1")
+    funder_interest_share: Mapped[Decimal] = mapped_column(Numeric(10, 6), server_default="0.8")
+    funder_interest_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4), server_default="0")
     booked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     disbursed_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     booked_at: Mapped[datetime]

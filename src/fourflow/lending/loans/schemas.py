@@ -116,6 +116,11 @@ class LoanOut(BaseModel):
     interest_accrued_until: date | None = Field(
         description="Interest of every day before this one is accrued")
     interest_accrued: Decimal = Field(description="All interest accrued over the loan's life")
+    interest_split_version: str = Field(description="The agreed split of interest, e.g. interest-split@v1")
+    funder_interest_share: Decimal = Field(description="The funder's share of each day's interest (0-1)")
+    funder_interest: Decimal = Field(description="Accrued interest credited to the funder (funder:income)")
+    platform_interest: Decimal = Field(
+        description="Accrued interest kept by the platform (platform:income:interest)")
     balances: BalancesOut
     schedule: list[InstalmentOut]
     booked_at: datetime

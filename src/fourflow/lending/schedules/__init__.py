@@ -50,6 +50,13 @@ from fourflow.lending.schedules.errors import (
     LoanTermsInvalid,
     RepaymentExceedsOutstanding,
 )
+from fourflow.lending.schedules.interest_split import (
+    CURRENT_INTEREST_SPLIT,
+    INTEREST_SPLIT_V1,
+    InterestSplit,
+    SplitInterest,
+    split_interest,
+)
 from fourflow.lending.schedules.schedules import (
     Instalment,
     Schedule,
@@ -70,7 +77,9 @@ __all__ = [
     "ACT_365F",
     "ALLOCATION_SEQUENCE",
     "CONVENTIONS",
+    "CURRENT_INTEREST_SPLIT",
     "DEFAULT_CONVENTION",
+    "INTEREST_SPLIT_V1",
     "THIRTY_E_360",
     "AccruedInterest",
     "Allocation",
@@ -89,6 +98,7 @@ __all__ = [
     "EarlyRepaymentFee",
     "Instalment",
     "InterestAccrual",
+    "InterestSplit",
     "LateFee",
     "LateFeePolicy",
     "LoanTermsInvalid",
@@ -97,6 +107,7 @@ __all__ = [
     "RepaymentExceedsOutstanding",
     "Schedule",
     "ScheduleKind",
+    "SplitInterest",
     "SweepResult",
     "SweepState",
     "SweepTerms",
@@ -115,6 +126,7 @@ __all__ = [
     "payout_sweep",
     "period_interest",
     "reamortise",
+    "split_interest",
     "sweep_due_dates",
     "sweep_payout",
     "year_fraction",

@@ -12,9 +12,18 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from fourflow.risk.models import ANOMALY, CIRCULAR_TRADING, FRAUD_RING, RiskAlert, RiskDecision, SellerScore
+from fourflow.risk.models import (
+    ANOMALY,
+    CIRCULAR_TRADING,
+    FRAUD_RING,
+    RiskAlert,
+    RiskDecision,
+    SellerControl,
+    SellerScore,
+)
 
 # Counting stops here: past it a count says nothing new (every velocity limit is far below), and
 # a seller (or a benchmark) with thousands of decisions would otherwise cost milliseconds each.
@@ -27,7 +36,8 @@ def facts_row(session: Session, seller_organisation_id: uuid.UUID, now: datetime
     """The seller's decisions in (short_since, now] and (long_since, now], each counted up to
     ``COUNT_CAP`` (ix_risk_decisions_seller_decided serves both), its open alerts
     (``in_fraud_ring``, ``ring_size``, ``in_circular_trading``, ``anomaly_flagged``), the controls
-    of its newest dynamic score (``controls_in_force``, F13), beside
+    of its newest dynamic score (``controls_in_force``, F13), the controls risk officers put on it
+    that stand (``standing_controls``, F22), beside
     another domain's labelled ``columns`` with their ``parameters``."""
     row = session.execute(_statement(columns), {
         **parameters, "decision_seller": seller_organisation_id, "decision_now": now,
@@ -47,7 +57,8 @@ def _statement(columns: tuple[ColumnElement[Any], ...]) -> Select[Any]:
                    .correlate(None).scalar_subquery()).label("ring_size"),
                   _open_alert(CIRCULAR_TRADING).label("in_circular_trading"),
                   _open_alert(ANOMALY).label("anomaly_flagged"),
-                  _newest_controls().label("controls_in_force"), *columns)
+                  _newest_controls().label("controls_in_force"),
+                  _standing_controls().label("standing_controls"), *columns)
 
 
 def _newest_controls() -> ColumnElement[Any]:
@@ -55,6 +66,15 @@ def _newest_controls() -> ColumnElement[Any]:
     seller: BindParameter[uuid.UUID] = bindparam("decision_seller")
     return (select(SellerScore.controls).where(SellerScore.seller_organisation_id == seller)
             .order_by(SellerScore.scored_at.desc()).limit(1).correlate(None).scalar_subquery())
+
+
+def _standing_controls() -> ColumnElement[Any]:
+    """The kinds of control standing on the seller, in order (ix_risk_seller_controls_standing)."""
+    seller: BindParameter[uuid.UUID] = bindparam("decision_seller")
+    kinds = aggregate_order_by(SellerControl.control.distinct(), SellerControl.control)
+    return (select(func.array_agg(kinds))
+            .where(SellerControl.seller_organisation_id == seller, SellerControl.released_at.is_(None))
+            .correlate(None).scalar_subquery())
 
 
 def _is_open(kind: str) -> ColumnElement[bool]:

@@ -68,8 +68,14 @@ def facts_of(seller_organisation_id: uuid.UUID, row: Mapping[str, Any], now: dat
                  "has_stock": int(row["stock_on_hand"]) > 0, "anomaly_flagged": bool(row["anomaly_flagged"]),
                  "bank_account_age_days": _age_days(now, row["newest_payout_account_at"]),
                  "new_device": figures.new_devices_7d > 0, "allowed_payees": [],
-                 "controls": list(row["controls_in_force"] or [])},
+                 "controls": _controls(row)},
         velocity=figures.to_dict())
+
+
+def _controls(row: Mapping[str, Any]) -> list[str]:
+    """A downgrade's controls (F13), then those risk officers put on the seller (F22), once each."""
+    downgrade = list(row["controls_in_force"] or [])
+    return downgrade + [control for control in row.get("standing_controls") or [] if control not in downgrade]
 
 
 def _age_days(now: datetime, moment: datetime | None) -> int | None:

@@ -10,6 +10,7 @@ from fourflow.web.routes import (
     invitations,
     loans,
     mailbox,
+    monitoring,
     operations,
     organisations,
     risk,
@@ -19,4 +20,4 @@ from fourflow.web.routes import (
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
            funds.router, financing.router, loans.router, trade_data.router, risk.router, operations.router,
-           developer.router, audit.router, mailbox.router, contracts.router]
+           monitoring.router, developer.router, audit.router, mailbox.router, contracts.router]

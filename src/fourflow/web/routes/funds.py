@@ -30,7 +30,7 @@ Db = Annotated[Session, Depends(database_session, scope="function")]
 Reader = Annotated[Principal, Depends(require(Permission.READ_LEDGER))]
 Payer = Annotated[Principal, Depends(require(Permission.REQUEST_PAYOUT))]
 # The accounts people look for first.
-FIRST_SHOWN = ["seller:wallet", "funder:available", "seller:collections", "funder:deployed"]
+FIRST_SHOWN = ["seller:wallet", "funder:available", "seller:collections", "funder:deployed", "funder:income"]
 HEDGE_CURRENCIES = ("EUR", "GBP", "CNY", "JPY")
 
 

@@ -22,6 +22,7 @@ from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
+from fourflow.lending.collections import service as collections
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import CONDITION_LABELS, ConditionKind
 from fourflow.risk.service.decisions import PRODUCT_LABELS
@@ -125,6 +126,8 @@ def loans_page(request: Request, session: Db, principal: Seller, page: int = Que
     views = [_loan_view(session, loan) for loan in listed.items]
     return render(request, "loans.html", {
         "loans": listed, "views": views, "label": label,
+        "interventions": collections.seller_interventions(session, principal.organisation_id,
+                                                          current_language()),
         "chart": _chart(session, principal, listed.items[0].currency if listed.items else None)},
         active="loans")
 

@@ -8,8 +8,9 @@
   day → propose an early recall.
 
 Findings of one loan on one day make one alert with every reason and the most severe proposal.
-Nothing happens until a risk officer confirms or dismisses it with a reason (audited); the
-confirmed action is recorded for the risk engine and operations to carry out.
+Nothing happens until a risk officer confirms or dismisses it with a reason (audited); a confirmed
+action is carried out in the same transaction (``interventions``: a control on the seller in the
+risk engine, or an early recall of the loan).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from fourflow.core.pagination import Page, PageRequest
 from fourflow.lending.collections import repository
 from fourflow.lending.collections.errors import AlertAlreadyDecided, AlertNotFound, DecisionReasonMissing
 from fourflow.lending.collections.models import MonitoringAlert
+from fourflow.lending.collections.service import interventions
 from fourflow.lending.loans import service as loans
 from fourflow.tradedata import service as tradedata
 
@@ -135,6 +137,8 @@ def decide_alert(session: Session, context: audit.AuditContext, alert_id: uuid.U
         raise AlertNotFound()
     if alert.status != "open":
         raise AlertAlreadyDecided(status=alert.status)
+    if confirm:
+        interventions.check_applicable(session, alert)
     alert.status = "confirmed" if confirm else "dismissed"
     alert.decided_by_user_id = decided_by_user_id
     alert.decided_at = get_clock().now()
@@ -145,6 +149,8 @@ def decide_alert(session: Session, context: audit.AuditContext, alert_id: uuid.U
                  before={"status": "open"}, after={"alert_id": str(alert.id), "status": alert.status,
                                                    "proposed_action": alert.proposed_action,
                                                    "reason": alert.decision_reason})
+    if confirm:
+        interventions.apply_confirmed(session, context, alert)
     return alert
 
 

@@ -58,6 +58,7 @@ from fourflow.lending.loans.service.loans import (
     schedule,
 )
 from fourflow.lending.loans.service.payouts import PayoutApplied, apply_payout, payout_repayments
+from fourflow.lending.loans.service.recall import Recalled, recall_now, restore_plan
 from fourflow.lending.loans.service.statement_pdf import statement_pdf
 from fourflow.lending.loans.service.statements import (
     MonthlyFlow,
@@ -80,6 +81,7 @@ __all__ = [
     "MonthlyFlow",
     "NextDue",
     "PayoutApplied",
+    "Recalled",
     "StatementLine",
     "SupplierPayee",
     "accounts",
@@ -109,7 +111,9 @@ __all__ = [
     "next_due",
     "payout_repayments",
     "pending_disbursement_loan_ids",
+    "recall_now",
     "repayments",
+    "restore_plan",
     "schedule",
     "statement",
     "statement_pdf",

@@ -1,5 +1,7 @@
 """Daily interest accrual (MONEY-FLOWS event 4): one entry per day, keyed by loan and day, the
-rounding remainder carried so the days add up to the contract's interest to the cent."""
+rounding remainder carried so the days add up to the contract's interest to the cent, and each day's
+interest split between the funder and the platform by the loan's agreed share (the split's own
+remainder carried too, ``lending.schedules.split_interest``)."""
 
 from __future__ import annotations
 
@@ -32,9 +34,10 @@ def accrue_interest(session: Session, context: audit.AuditContext, loan_id: uuid
                     through: date) -> Money:
     """Accrue the interest of every day up to and including ``through`` not accrued yet (never past
     the last day before maturity, never today or later: a day's interest is known once it is over):
-    one entry per day, Dr loan:interest / Cr platform:income:interest, keyed by loan and day. The
-    rounding remainder is carried (``schedules.AccruedInterest``) so the days add up to the contract's
-    interest to the cent. Returns what this run posted."""
+    one entry per day, Dr loan:interest / Cr funder:income (the funder's share) and Cr
+    platform:income:interest (the rest), keyed by loan and day. The rounding remainders are carried
+    (``schedules.AccruedInterest``, ``schedules.split_interest``) so the days add up to the contract's
+    interest, and the funder's parts to its share of it, to the cent. Returns what this run posted."""
     loan = find_loan(session, loan_id, None, for_update=True)
     return accrue_loan(session, context, loan, through)
 
@@ -54,27 +57,39 @@ def accrue_loan(session: Session, context: audit.AuditContext, loan: Loan, throu
     held = accounts(session, loan)
     balance = balances_of(session, loan, held).principal
     income = platform_account(session, "platform:income:interest", loan.currency)
+    funder_income = ledger.open_account(session, loan.funder_organisation_id, "funder:income",
+                                        loan.currency).id
     state = schedules.AccruedInterest(loan.currency, loan.day_count_convention,
                                       Decimal(loan.accrual_numerator),
                                       Money(loan.interest_accrued_amount, loan.currency).quantized())
+    funder_posted = Money(loan.funder_interest_amount, loan.currency).quantized()
     transfers = []
     posted = zero
     on = first
     while on <= last:
+        posted_before = state.posted
         state, amount = state.accrue(balance, loan.annual_rate, on, on + ONE_DAY)
         if not amount.is_zero():
+            parts = schedules.split_interest(loan.funder_interest_share, posted_before, funder_posted, amount)
+            postings = [debit(held.interest, amount)]
+            if not parts.funder.is_zero():
+                postings.append(credit(funder_income, parts.funder))
+            if not parts.platform.is_zero():
+                postings.append(credit(income, parts.platform))
             transfers.append(ledger.Transfer(
                 idempotency_key=f"lending:loan:{loan.id}:interest:{on.isoformat()}",
-                postings=(debit(held.interest, amount), credit(income, amount)),
-                description=f"Interest of {on.isoformat()}"))
+                postings=tuple(postings), description=f"Interest of {on.isoformat()}"))
             posted += amount
+            funder_posted += parts.funder
         on += ONE_DAY
     if transfers:
         ledger.transfers(session, context, transfers)
     before = {"interest_accrued_until": first.isoformat(),
-              "interest_accrued": str(loan.interest_accrued_amount)}
+              "interest_accrued": str(loan.interest_accrued_amount),
+              "funder_interest": str(loan.funder_interest_amount)}
     loan.accrual_numerator = state.numerator
     loan.interest_accrued_amount = state.posted.amount
+    loan.funder_interest_amount = funder_posted.amount
     loan.interest_accrued_until = last + ONE_DAY
     loan.updated_at = get_clock().now()
     session.flush()
@@ -82,6 +97,7 @@ def accrue_loan(session: Session, context: audit.AuditContext, loan: Loan, throu
                  subject_id=loan.id, organisation_id=loan.seller_organisation_id, before=before,
                  after={"interest_accrued_until": loan.interest_accrued_until.isoformat(),
                         "interest_accrued": str(state.posted), "posted_now": str(posted),
+                        "funder_interest": str(funder_posted), "interest_split": loan.interest_split_version,
                         "principal_balance": str(balance)})
     return posted
 

@@ -52,6 +52,7 @@ from fourflow.lending.products import (
     DISBURSEMENT_CONDITIONS_VERSION,
     ConditionKind,
 )
+from fourflow.risk.service import controls
 from fourflow.tradedata import service as tradedata
 
 
@@ -265,6 +266,8 @@ def disburse(session: Session, context: audit.AuditContext, loan_id: uuid.UUID, 
     loan = find_loan(session, loan_id, None, for_update=True)
     if loan.status != "awaiting_disbursement":
         return loan
+    # A confirmed drawdown hold (F22) is the first reason to refuse: it holds whatever the conditions.
+    controls.ensure_drawdowns_allowed(session, loan.seller_organisation_id)
     # A refusal leaves no trace, not even its evaluations: the request changed nothing.
     savepoint = session.begin_nested()
     unmet = _evaluate(session, context, loan, ConditionEvent.OPERATIONS)

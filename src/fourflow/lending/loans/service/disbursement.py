@@ -48,6 +48,7 @@ from fourflow.lending.loans.service.common import (
     principal_of,
 )
 from fourflow.lending.loans.service.loans import replan
+from fourflow.risk.service import controls
 
 COMPLETE_DISBURSEMENT_TASK = "lending:complete_disbursement"
 # How long to wait before looking again at a supplier payment the router has not finished.
@@ -61,6 +62,8 @@ def disbursement_key(loan: Loan) -> str:
 def pay_out(session: Session, context: audit.AuditContext, loan: Loan, *, triggered_by: str,
             disbursed_by_user_id: uuid.UUID | None) -> Loan:
     """The loan (locked, awaiting disbursement, conditions met) paid out its way."""
+    # A drawdown hold a risk officer confirmed (F22): no money leaves until it is released.
+    controls.ensure_drawdowns_allowed(session, loan.seller_organisation_id)
     held = accounts(session, loan)
     principal = principal_of(loan)
     available = ledger.balance(session, ledger.get_account(session, held.funder_available, None)).available

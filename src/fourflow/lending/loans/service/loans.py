@@ -93,7 +93,11 @@ def book(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, ide
         supplier_account=supplier.account.strip() if supplier else None,
         supplier_country=supplier.country.strip().upper() if supplier else None, start_on=start_on,
         maturity_on=start_on + timedelta(days=offer.tenor_days), interest_accrued_until=None,
-        accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0), booked_by_user_id=booked_by_user_id,
+        accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0),
+        interest_split_version=schedules.CURRENT_INTEREST_SPLIT.version,
+        funder_interest_share=schedules.CURRENT_INTEREST_SPLIT.funder_share,
+        funder_interest_amount=Decimal(0),
+        booked_by_user_id=booked_by_user_id,
         booked_at=now, updated_at=now)
     repository.add(session, loan)
     replan(session, loan, start_on)
@@ -103,6 +107,8 @@ def book(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, ide
                      "offer_id": str(offer.id), "principal": str(principal),
                      "annual_rate": str(loan.annual_rate), "origination_fee": str(fee_of(loan)),
                      "tenor_days": loan.tenor_days, "funder_organisation_id": str(funder.id),
+                     "interest_split": loan.interest_split_version,
+                     "funder_interest_share": str(loan.funder_interest_share),
                      "status": loan.status,
                      **({"disbursement_method": "supplier", "supplier": loan.supplier_name}
                         if supplier else {})})

@@ -1,0 +1,182 @@
+"""Loans in the demo world (``make run``, ``fourflow demo-data``): the base demo sellers borrow through
+the real services — application, the risk engine's decision (a risk officer approving what it
+refers), offer, booking, disbursement, marketplace payouts, the night's accrual, the collections run
+and post-loan monitoring — on the injectable clock set to the days it happened, so every lending page
+has something to show:
+
+* Lumen: an order-financing loan repaid and closed, and a receivables loan repaying from payouts;
+* Silkroad: an order-financing loan 45 days past due, in collections, with a monitoring alert for
+  a risk officer to decide;
+* Bright Toys: a loan awaiting disbursement (Operations) and an application in the Review queue.
+
+Deterministic (fixed amounts, days counted back from today, fixed keys) and idempotent: a scenario
+submitted before is skipped, so running it again adds nothing. It runs after the
+simulated world and the risk engine are prepared (the decisions need the sellers' trade data and a
+credit model), never in ``load_demo_data``: the tests' demo world keeps its balances.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from fourflow.audit.service import AuditContext
+from fourflow.core.clock import FrozenClock, get_clock, set_clock
+from fourflow.core.pagination import PageRequest
+from fourflow.identity import service as identity
+from fourflow.lending.applications import service as applications
+from fourflow.lending.collections import service as collections
+from fourflow.lending.loans import service as loans
+from fourflow.risk.service import models
+
+CONTEXT = AuditContext.system()
+BASE_SELLERS = ("lumen-electronics", "silkroad-home", "bright-toys")
+APPROVED_SUPPLIER = "Dongguan Precision Moulds Ltd."
+REVIEW_REASON = "Demo: supplier checked against the purchase order"
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    days_ago: int
+    amount: Decimal
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLoan:
+    key: str  # the booking's idempotency key: a booked key is not loaded again
+    seller: str
+    product: str
+    amount: Decimal
+    tenor_days: int
+    days_ago: int  # applied for, booked and (unless awaiting) disbursed that many days ago
+    disburse: bool = True
+    payouts: tuple[Payout, ...] = ()
+
+
+DEMO_LOANS = (
+    DemoLoan("demo:loan:lumen:closed", "lumen-electronics", "order_financing", Decimal("8000.00"), 30, 150,
+             payouts=(Payout(125, Decimal("12500.00"), "DEMO-AMZ-0601"),)),
+    DemoLoan("demo:loan:lumen:repaying", "lumen-electronics", "receivables_financing", Decimal("10000.00"),
+             90, 40, payouts=(Payout(30, Decimal("6400.00"), "DEMO-AMZ-0801"),
+                              Payout(10, Decimal("5800.00"), "DEMO-AMZ-0815"))),
+    DemoLoan("demo:loan:silkroad:overdue", "silkroad-home", "order_financing", Decimal("6000.00"), 30, 75),
+    DemoLoan("demo:loan:bright-toys:awaiting", "bright-toys", "receivables_financing", Decimal("3000.00"),
+             60, 0, disburse=False),
+)
+# Left for a risk officer in the Review queue (order financing to a supplier is referred).
+DEMO_REFERRAL = ("bright-toys", "order_financing", Decimal("5000.00"), "demo:application:bright-toys:review")
+
+
+@contextmanager
+def _on(day: date) -> Iterator[None]:
+    """The services see noon UTC of ``day`` as now."""
+    previous = set_clock(FrozenClock(datetime.combine(day, time(12), UTC)))
+    try:
+        yield
+    finally:
+        set_clock(previous)
+
+
+def _seller(session: Session, slug: str) -> uuid.UUID:
+    organisation = identity.organisation_by_slug(session, slug)
+    assert organisation is not None, f"the demo seller {slug} is missing"
+    return organisation.id
+
+
+def _offer(session: Session, seller: uuid.UUID, product: str, amount: Decimal, tenor_days: int,
+           key: str) -> uuid.UUID | None:
+    """Applied for and decided; an offer at once, or after a risk officer's review; None if declined."""
+    draft = applications.create(session, CONTEXT, seller, applications.ApplicationFields(
+        product=product, amount=amount, currency="USD", tenor_days=tenor_days,
+        payee=APPROVED_SUPPLIER if product == "order_financing" else None,
+        purpose="Restock before the peak season"), created_by_user_id=None)
+    submitted = applications.submit(session, CONTEXT, draft.id, seller, idempotency_key=key,
+                                    requested_by_user_id=None)
+    if submitted.application.status == "in_review":
+        decision = applications.decision_of(session, submitted.application)
+        limit = None if decision is None else applications.review_limit(decision)
+        lent = amount if limit is None else min(amount, limit.amount)
+        submitted = applications.approve_on_review(session, CONTEXT, draft.id, reason=REVIEW_REASON,
+                                                   amount=lent, reviewed_by_user_id=None)
+    if submitted.offer is None:
+        return None
+    applications.accept_offer(session, CONTEXT, submitted.offer.id, seller, accepted_by_user_id=None)
+    return submitted.offer.id
+
+
+def disburse_demo_loan(session: Session, loan_id: uuid.UUID) -> None:
+    """The one place demo loans are disbursed (when disbursement conditions arrive, meet them here)."""
+    loans.disburse(session, CONTEXT, loan_id)
+
+
+def load_demo_loans(session: Session) -> dict[str, int]:
+    """The demo loans not loaded yet; returns what was created. A scenario goes to its seller, or, if
+    the risk engine declines that seller in this world, to the next base seller that it lends to."""
+    today = get_clock().now().date()
+    created = {"demo_loans": 0, "demo_payouts": 0, "demo_collection_actions": 0, "demo_alerts": 0,
+               "demo_referrals": 0}
+    if models.active_model(session) is None:
+        return created  # a world too small to train a credit model on: no decisions, no loans
+    submitted = _submission_keys(session)
+    for spec in DEMO_LOANS:
+        if any(key.startswith(spec.key) for key in submitted):
+            continue  # loaded before (or declined everywhere before): nothing to add
+        start = today - timedelta(days=spec.days_ago)
+        for slug in (spec.seller, *(other for other in BASE_SELLERS if other != spec.seller)):
+            seller = _seller(session, slug)
+            with _on(start):
+                offer_id = _offer(session, seller, spec.product, spec.amount, spec.tenor_days,
+                                  f"{spec.key}@{slug}")
+                if offer_id is None:
+                    continue  # declined in this world: the next seller
+                loan = loans.book_loan(session, CONTEXT, offer_id, spec.key)
+                if spec.disburse:
+                    disburse_demo_loan(session, loan.id)
+            created["demo_loans"] += 1
+            for payout in spec.payouts:
+                with _on(today - timedelta(days=payout.days_ago)):
+                    loans.apply_payout(session, CONTEXT, seller, payout.amount, "USD", payout.reference)
+                created["demo_payouts"] += 1
+            break
+    # The night's jobs, as they would have run: accrual through yesterday, then collections and
+    # monitoring of today (both once per loan and day, so a second load adds nothing).
+    yesterday = today - timedelta(days=1)
+    for loan_id in loans.active_loan_ids(session):
+        loans.accrue_interest(session, CONTEXT, loan_id, yesterday)
+        created["demo_collection_actions"] += len(collections.collect_loan(session, CONTEXT, loan_id, today))
+        created["demo_alerts"] += collections.monitor_loan(session, CONTEXT, loan_id, today) is not None
+    if not any(key.startswith(DEMO_REFERRAL[3]) for key in submitted):
+        created["demo_referrals"] += _referral(session)
+    return created
+
+
+def _submission_keys(session: Session) -> set[str]:
+    keys = set()
+    for slug in BASE_SELLERS:
+        listed = applications.list_applications(session, _seller(session, slug), None,
+                                                PageRequest(page=1, page_size=100)).items
+        keys |= {application.submission_key for application in listed if application.submission_key}
+    return keys
+
+
+def _referral(session: Session) -> int:
+    """An application left for a risk officer: order financing to a supplier is referred (the payee is
+    checked by a person); a seller the engine declines outright is passed over for the next."""
+    first, product, amount, key = DEMO_REFERRAL
+    for slug in (first, *(other for other in BASE_SELLERS if other != first)):
+        seller = _seller(session, slug)
+        draft = applications.create(session, CONTEXT, seller, applications.ApplicationFields(
+            product=product, amount=amount, currency="USD", payee=APPROVED_SUPPLIER,
+            purpose="Moulds for the new product line"), created_by_user_id=None)
+        submitted = applications.submit(session, CONTEXT, draft.id, seller, idempotency_key=f"{key}@{slug}",
+                                        requested_by_user_id=None)
+        if submitted.application.status == "in_review":
+            return 1
+    return 0
