@@ -115,7 +115,6 @@ def demo_data(
     counts = LoadCounts()
     with database.unit_of_work() as session:
         created: dict[str, object] = dict(load_demo_data(session))
-        _prepare_contract_signing(session)
         if sellers:
             truth = load_world(session, sellers=sellers, months=months, seed=seed, progress=progress,
                                counts=counts)
@@ -124,6 +123,8 @@ def demo_data(
             if truth_out:
                 with open(truth_out, "w", encoding="utf-8") as out:
                     out.write(truth.json_text())
+        # After the demo loans, which made the signing keys as of their first contract.
+        _prepare_contract_signing(session)
     if sellers:
         created |= {"world_organisations": counts.organisations, "world_users": counts.users,
                     "world_files": counts.files, "world_rows": counts.rows_inserted,

@@ -17,6 +17,7 @@ credit model), never in ``load_demo_data``: the tests' demo world keeps its bala
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,18 +27,23 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from fourflow import demo_seller_actions as seller_actions
 from fourflow.audit.service import AuditContext
 from fourflow.core.clock import FrozenClock, get_clock, set_clock
 from fourflow.core.pagination import PageRequest
+from fourflow.core.settings import get_settings
 from fourflow.identity import service as identity
 from fourflow.lending.applications import service as applications
 from fourflow.lending.collections import service as collections
+from fourflow.lending.contracts.service import pki
 from fourflow.lending.loans import service as loans
+from fourflow.lending.loans.models import Loan
 from fourflow.risk.service import models
 
 CONTEXT = AuditContext.system()
 BASE_SELLERS = ("lumen-electronics", "silkroad-home", "bright-toys")
 APPROVED_SUPPLIER = "Dongguan Precision Moulds Ltd."
+DEMO_WAREHOUSE = "DE-FRA-01"
 REVIEW_REASON = "Demo: supplier checked against the purchase order"
 
 
@@ -111,9 +117,15 @@ def _offer(session: Session, seller: uuid.UUID, product: str, amount: Decimal, t
     return submitted.offer.id
 
 
-def disburse_demo_loan(session: Session, loan_id: uuid.UUID) -> None:
-    """The one place demo loans are disbursed (when disbursement conditions arrive, meet them here)."""
-    loans.disburse(session, CONTEXT, loan_id)
+def disburse_demo_loan(session: Session, loan: Loan, secret: str) -> None:
+    """The seller signs and, for order financing, the goods arrive: the events disburse the loan."""
+    seller_actions.meet_conditions(session, loan, secret=secret)
+
+
+def _shipment(spec: DemoLoan) -> loans.FinancedShipment:
+    """The financed goods' shipment (an SF Express number) bound for the seller's Frankfurt warehouse."""
+    tracking_number = "SF" + hashlib.sha256(spec.key.encode()).hexdigest()[:12].upper()
+    return loans.FinancedShipment(tracking_number, DEMO_WAREHOUSE)
 
 
 def load_demo_loans(session: Session) -> dict[str, int]:
@@ -125,6 +137,11 @@ def load_demo_loans(session: Session) -> dict[str, int]:
     if models.active_model(session) is None:
         return created  # a world too small to train a credit model on: no decisions, no loans
     submitted = _submission_keys(session)
+    secret = get_settings().security.secret_key.get_secret_value()
+    # The platform's signing keys as they were when the first demo contract was signed (a key made
+    # today could not have signed then); the demo's make them first, so they exist from then on.
+    with _on(today - timedelta(days=max(spec.days_ago for spec in DEMO_LOANS) + 1)):
+        pki.ensure_platform_pki(session, secret=secret)
     for spec in DEMO_LOANS:
         if any(key.startswith(spec.key) for key in submitted):
             continue  # loaded before (or declined everywhere before): nothing to add
@@ -136,9 +153,11 @@ def load_demo_loans(session: Session) -> dict[str, int]:
                                   f"{spec.key}@{slug}")
                 if offer_id is None:
                     continue  # declined in this world: the next seller
-                loan = loans.book_loan(session, CONTEXT, offer_id, spec.key)
+                waits_for_goods = spec.product == "order_financing"
+                loan = loans.book_loan(session, CONTEXT, offer_id, spec.key,
+                                       shipment=_shipment(spec) if waits_for_goods else None)
                 if spec.disburse:
-                    disburse_demo_loan(session, loan.id)
+                    disburse_demo_loan(session, loan, secret)
             created["demo_loans"] += 1
             for payout in spec.payouts:
                 with _on(today - timedelta(days=payout.days_ago)):

@@ -8,24 +8,20 @@ evaluate the conditions; the last one met disburses the loan.
 
 from __future__ import annotations
 
-import io
-import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow import demo_seller_actions as seller_actions
 from fourflow.audit.service import AuditContext
 from fourflow.core.clock import get_clock
-from fourflow.core.security import new_secret, secret_digest
-from fourflow.identity.models import UserSession
 from fourflow.lending.contracts.models import LendingContract
-from fourflow.lending.contracts.service import contracts, pki
+from fourflow.lending.contracts.service import pki
 from fourflow.lending.loans import service
 from fourflow.lending.loans.models import Loan
 from fourflow.lending.products import DISBURSEMENT_CONDITIONS, ConditionKind
-from fourflow.tradedata import service as tradedata
 from fourflow.tradedata.service import profiles
 from tests.conftest import TEST_SECRET_KEY
 
@@ -46,39 +42,20 @@ def book(session: Session, offer_id: uuid.UUID, key: str, **kwargs: object) -> L
     return service.book_loan(session, CONTEXT, offer_id, key, **kwargs)  # type: ignore[arg-type]
 
 
-def tracking_file(tracking_number: str, warehouse: str, *, arrived: bool, at: datetime) -> bytes:
-    """An AfterShip webhook: picked up the day before ``at``, and (``arrived``) delivered into the
-    warehouse named in the tracking's ``warehouse_code`` at ``at``."""
-    # Picked up at midnight the day before: the same checkpoint in every file about this shipment.
-    picked_up = at.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    checkpoints = [{"slug": "sf-express", "checkpoint_time": picked_up.isoformat(),
-                    "location": "Shenzhen, Guangdong, CHN", "message": "Picked up", "tag": "InTransit",
-                    "subtag": "InTransit_002"}]
-    if arrived:
-        checkpoints.append({"slug": "sf-express", "checkpoint_time": at.isoformat(), "location": "Frankfurt",
-                            "message": "Delivered to the warehouse", "tag": "Delivered",
-                            "subtag": "Delivered_001"})
-    return json.dumps({"event": "tracking_update", "event_id": str(uuid.uuid4()), "msg": {
-        "tracking_number": tracking_number, "slug": "sf-express",
-        "custom_fields": {"warehouse_code": warehouse},
-        "tag": "Delivered" if arrived else "InTransit", "checkpoints": checkpoints}}).encode()
-
-
 def ingest_tracking(session: Session, seller: uuid.UUID, tracking_number: str, warehouse: str = WAREHOUSE, *,
                     arrived: bool = True) -> None:
-    tradedata.ingest(session, CONTEXT, seller_organisation_id=seller, format="tracking-json",
-                     source=io.BytesIO(tracking_file(tracking_number, warehouse, arrived=arrived,
-                                                     at=get_clock().now() - timedelta(hours=1))),
-                     filename="tracking.json", channel="api", secret=TEST_SECRET_KEY)
+    seller_actions.deliver_shipment(session, seller, tracking_number, warehouse, secret=TEST_SECRET_KEY,
+                                    arrived=arrived)
 
 
 def sign_contract(session: Session, offer_id: uuid.UUID) -> LendingContract:
     """The seller's owner signs from a browser session with the mailed one-time code; the platform
-    countersigns in the same call."""
+    countersigns in the same call. The tests' demo world has no registry records, which a contract
+    names, so the seller gets one first."""
     pki.ensure_platform_pki(session, secret=TEST_SECRET_KEY)
     seller = session.execute(text("SELECT seller_organisation_id FROM lending_offers WHERE id = :id"),
                              {"id": offer_id}).scalar_one()
-    if not profiles.registry_records(session, seller):  # a contract names the seller's registered company
+    if not profiles.registry_records(session, seller):
         name = session.execute(text("SELECT name FROM organisations WHERE id = :id"),
                                {"id": seller}).scalar_one()
         profiles.record_registry_record(session, CONTEXT, seller, profiles.RegistryFacts(
@@ -87,32 +64,13 @@ def sign_contract(session: Session, offer_id: uuid.UUID) -> LendingContract:
             registered_address="88 Keyuan Road, Nanshan, Shenzhen 518057, China",
             incorporated_on=date(2019, 3, 1), phone=None, email=None, officers=(), tax_filings=(),
             checked_at=get_clock().now() - timedelta(days=1)))
-    contract, _ = contracts.contract_for_offer(session, CONTEXT, offer_id, "en", seller_organisation_id=None)
-    user_id, email, name, organisation, organisation_name = session.execute(text(
-        "SELECT u.id, u.email, u.display_name, o.id, o.name FROM users u JOIN organisations o "
-        "ON o.id = u.organisation_id WHERE o.id = :seller ORDER BY u.email LIMIT 1"),
-        {"seller": contract.seller_organisation_id}).one()
-    browser = UserSession(id=uuid.uuid4(), user_id=user_id, token_digest=secret_digest(new_secret()),
-                          csrf_token=new_secret(24), expires_at=get_clock().now() + timedelta(hours=1))
-    session.add(browser)
-    session.flush()
-    signer = contracts.Signer(organisation, organisation_name, user_id, browser.id, name, email, "en")
-    code = contracts.request_signing_code(session, CONTEXT, contract.id, signer, secret=TEST_SECRET_KEY)
-    return contracts.sign(session, CONTEXT, contract.id, signer,
-                          contracts.signing_code_for(TEST_SECRET_KEY, code.id), secret=TEST_SECRET_KEY)
+    return seller_actions.sign_as_seller(session, offer_id, secret=TEST_SECRET_KEY)
 
 
 def meet_conditions(session: Session, loan: Loan) -> Loan:
-    """Sign the contract and, when the loan waits for goods, deliver them; returns the loan as the
-    events left it (disbursed into the wallet, or ``disbursing`` to a supplier)."""
+    """Sign the contract and, when the loan waits for goods, deliver them (``demo_seller_actions``)."""
     sign_contract(session, loan.offer_id)
-    for condition in service.conditions(session, loan):
-        if condition.kind == ConditionKind.GOODS_ARRIVED.value and \
-                condition.parameters.get("tracking_number"):
-            ingest_tracking(session, loan.seller_organisation_id, condition.parameters["tracking_number"],
-                            condition.parameters["warehouse"])
-    session.refresh(loan)
-    return loan
+    return seller_actions.deliver_financed_goods(session, loan, secret=TEST_SECRET_KEY)
 
 
 def disbursed_loan(session: Session, offer_id: uuid.UUID, key: str) -> Loan:

@@ -29,6 +29,7 @@ from fourflow.lending.loans.errors import LoanNotRecallable
 from fourflow.notifications.mail import MailboxTransport
 from fourflow.risk.service import controls, sellers
 from tests.helpers import sign_in
+from tests.lending import conditions_helpers
 from tests.lending.collections.conftest import alert_proposing, disbursed_loan
 from tests.lending.loans.conftest import CONTEXT, accepted_offer
 
@@ -55,7 +56,7 @@ def test_a_confirmed_drawdown_hold_refuses_new_money_until_released(demo: Sessio
                                                                     clock: FrozenClock) -> None:
     loan = disbursed_loan(demo)
     seller = loan.seller_organisation_id
-    waiting = loans.book_loan(demo, CONTEXT, accepted_offer(demo, seller=seller).id, "held-2")
+    waiting = conditions_helpers.book(demo, accepted_offer(demo, seller=seller).id, "held-2")
     draft = applications.create(demo, CONTEXT, seller, applications.ApplicationFields(
         product="order_financing", amount=D("2000.00"), currency="USD"), created_by_user_id=None)
     alert = alert_proposing(demo, loan.id, "drawdown_hold", date(2026, 10, 15))
@@ -68,6 +69,12 @@ def test_a_confirmed_drawdown_hold_refuses_new_money_until_released(demo: Sessio
         ["collections_below_forecast"])
     assert service.applied_of(demo, decided) == [{"kind": "control", "id": held.id, "standing": True}]
     assert _audited(demo, seller, "risk:seller:control") == ["risk:seller:control_imposed"]
+
+    # The seller signs and the goods arrive while the hold stands: the conditions are met, and the
+    # disbursement they would trigger is refused (audited); the loan waits.
+    conditions_helpers.meet_conditions(demo, waiting)
+    assert waiting.status == "awaiting_disbursement"
+    assert _audited(demo, waiting.id, "lending:loan:disbursement") == ["lending:loan:disbursement_refused"]
 
     # Refused, with the reason in the seller's language, and nothing stored or moved.
     before = rows(demo)
@@ -146,8 +153,10 @@ def test_a_confirmed_early_recall_makes_everything_due_today(demo: Session, cloc
     after = rows(demo)
     assert after["procrastinate_jobs"] - before["procrastinate_jobs"] == 1  # the seller's mail
     assert after["lending_loan_recalls"] - before["lending_loan_recalls"] == 1
+    # Conditions evaluated at booking, on the countersignature and on the tracking file (the last met).
     assert _audited(demo, loan.id, "lending:") == [
-        "lending:loan:booked", "lending:loan:disbursed", "lending:monitoring:alert_confirmed",
+        "lending:loan:booked", *["lending:loan:conditions_evaluated"] * 3, "lending:loan:disbursed",
+        "lending:monitoring:alert_confirmed",
         "lending:loan:interest_accrued", "lending:loan:recalled", "lending:monitoring:early_recall"]
     # Due today is not late yet; the seller reads it in words.
     assert service.loan_delinquency(demo, loan).delinquency.days_past_due == 0
