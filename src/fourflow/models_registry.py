@@ -6,6 +6,7 @@ from __future__ import annotations
 def import_all_models() -> None:
     import fourflow.audit.models
     import fourflow.identity.models
+    import fourflow.insights.models
     import fourflow.ledger.models
     import fourflow.lending.applications.models
     import fourflow.lending.collections.models
