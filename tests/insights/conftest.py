@@ -86,14 +86,16 @@ def trade_history(session: Session, slug: str = SELLER) -> uuid.UUID:
             session.add(OrderLine(**ingested, source_line=next(line), marketplace=marketplace,
                                   order_id=order_id, line_key=sku, sku=sku, quantity=units, currency=currency,
                                   item_price=Decimal(total) / units))
-    for number, (deposited, total) in enumerate([(_at(2026, 8, 19), "700.00"), (_at(2026, 9, 2), "800.00"),
-                                                 (_at(2026, 9, 16), "900.00"), (_at(2026, 9, 30), "1000.00")]):
+    deposits = [(_at(2026, 8, 19), "700.00"), (_at(2026, 9, 2), "800.00"), (_at(2026, 9, 16), "900.00"),
+                (_at(2026, 9, 30), "1000.00")]
+    for number, (deposited, total) in enumerate(deposits):
         session.add(Settlement(**ingested, source_line=next(line), marketplace="amazon.com",
                                settlement_id=f"S{number + 1}", currency="USD", total=Decimal(total),
                                period_start=None, period_end=None, deposit_date=deposited, status=None))
     for settlement_id, posted_at in (("S3", _at(2026, 9, 9)), ("S4", _at(2026, 9, 20))):
         session.add(SettlementLine(**ingested, source_line=next(line), marketplace="amazon.com",
-                                   settlement_id=settlement_id, source_key=f"{settlement_id}-sale", kind="sale",
+                                   settlement_id=settlement_id, source_key=f"{settlement_id}-sale",
+                                   kind="sale",
                                    transaction_type="Order", description="Principal", currency="USD",
                                    amount=Decimal("100.00"), posted_at=posted_at, order_id=None))
     for sku, on, on_hand, locked, cost in (("LAMP-01", date(2026, 9, 1), 999, 0, "10.00"),
@@ -103,8 +105,9 @@ def trade_history(session: Session, slug: str = SELLER) -> uuid.UUID:
                                   snapshot_date=on, on_hand=on_hand, pledged=0, locked=locked,
                                   unit_cost_currency="USD", unit_cost=Decimal(cost)))
     for tracking, booked in (("MAEU1", _at(2026, 7, 1)), ("MAEU2", _at(2026, 8, 1))):
-        session.add(TrackingEvent(**ingested, source_line=next(line), carrier="maersk", tracking_number=tracking,
-                                  status="info_received", carrier_status="InfoReceived_001", event_at=booked))
+        session.add(TrackingEvent(**ingested, source_line=next(line), carrier="maersk",
+                                  tracking_number=tracking, status="info_received",
+                                  carrier_status="InfoReceived_001", event_at=booked))
     for tracking, sku, arrived in (("MAEU1", "LAMP-01", _at(2026, 8, 10, 12)),
                                    ("MAEU1", "CABLE-01", _at(2026, 8, 10, 12)),
                                    ("MAEU2", "LAMP-01", _at(2026, 9, 5))):

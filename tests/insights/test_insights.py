@@ -75,5 +75,8 @@ def test_peaks_follow_the_marketplaces() -> None:
 def test_a_seller_without_data_has_empty_insights(demo: Session, clock: FrozenClock) -> None:
     from tests.lending.loans.conftest import seller_id
     found = service.seller_insights(demo, seller_id(demo, "silkroad-home"), date(2026, 10, 15))
-    assert found.as_of is None and found.stock == [] and found.restock == []
-    assert found.cash_cycle.cycle_days is None and found.sales.direction == "none"
+    assert found.as_of is None
+    assert found.stock == []
+    assert found.restock == []
+    assert found.cash_cycle.cycle_days is None
+    assert found.sales.direction == "none"

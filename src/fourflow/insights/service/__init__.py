@@ -2,7 +2,7 @@
 their payouts (``deductions``) and reminders (``reminders``)."""
 
 from fourflow.insights.service.access import insights_target
-from fourflow.insights.service.analytics import INSIGHTS_VERSION, RestockAdvice, StockCover
+from fourflow.insights.service.analytics import INSIGHTS_VERSION, SAFETY_DAYS, RestockAdvice, StockCover
 from fourflow.insights.service.deductions import UpcomingDeductions, expected_payouts, upcoming_deductions
 from fourflow.insights.service.insights import SellerInsights, seller_insights
 from fourflow.insights.service.reminders import (
@@ -18,7 +18,7 @@ from fourflow.insights.service.reminders import (
 )
 
 __all__ = [
-    "INSIGHTS_VERSION",
+    "INSIGHTS_VERSION", "SAFETY_DAYS",
     "SEND_REMINDER_TASK",
     "RestockAdvice",
     "SellerInsights",
