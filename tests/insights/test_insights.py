@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fourflow.core.clock import FrozenClock
@@ -80,3 +81,32 @@ def test_a_seller_without_data_has_empty_insights(demo: Session, clock: FrozenCl
     assert found.restock == []
     assert found.cash_cycle.cycle_days is None
     assert found.sales.direction == "none"
+
+
+def test_without_unit_costs_days_of_inventory_are_in_units() -> None:
+    from fourflow.insights.service import analytics
+    stock = [analytics.SkuStock("A", 90, None, None, date(2026, 9, 30)),
+             analytics.SkuStock("B", 30, None, None, date(2026, 9, 30))]
+    # (90 + 30) units ÷ ((60 + 30) units ÷ 90 days = 1 a day) = 120.0 days; + 8.5 to payout = 128.5.
+    cycle = analytics.cash_cycle(stock, {"A": 60, "B": 30}, Decimal("8.5"), 2)
+    assert (cycle.basis, cycle.days_inventory, cycle.cycle_days) == (
+        "units", Decimal("120.0"), Decimal("128.5"))
+
+
+def test_a_warehouse_without_snapshots_counts_its_movements(demo: Session, clock: FrozenClock) -> None:
+    from fourflow.tradedata.models import StockMovement
+    seller = trade_history(demo)
+    batch_id = demo.execute(text(
+        "SELECT id FROM trade_ingest_batches WHERE filename = 'insights.json'")).scalar_one()
+    # A 3PL that reports receipts and picks only: 50 in, then 20 and 5 out.
+    for movement_id, kind, units, day in (("R1", "inbound", 50, 2), ("P1", "outbound", 20, 20),
+                                          ("P2", "outbound", 5, 30)):
+        demo.add(StockMovement(seller_organisation_id=seller, batch_id=batch_id, source_line=900 + units,
+                               warehouse="LAX-3PL", movement_id=movement_id, sku="CABLE-01", kind=kind,
+                               quantity=units, moved_at=datetime(2026, 9, day, 12, tzinfo=UTC),
+                               reference=None))
+    demo.flush()
+    found = service.seller_insights(demo, seller, date(2026, 10, 15))
+    cable = next(cover for cover in found.stock if cover.sku == "CABLE-01")
+    # 300 at the FBA warehouse + 50 − 20 − 5 at the 3PL = 325 (all movements are by 30 Sep 23:59).
+    assert cable.available == 325

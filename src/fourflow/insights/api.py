@@ -58,7 +58,7 @@ def insights_out(found: service.SellerInsights) -> InsightsOut:
             days_payable=cycle.days_payable, cash_conversion_cycle_days=cycle.cycle_days,
             inventory_value=cycle.inventory_value, daily_cost_of_sales=cycle.daily_cost_of_sales.quantize(
                 Decimal("0.01")), cost_currency=cycle.cost_currency,
-            sale_lines_measured=cycle.sale_lines),
+            sale_lines_measured=cycle.sale_lines, basis=cycle.basis),
         stock=[StockCoverOut(sku=c.sku, available_units=c.available, units_sold=c.units_sold,
                              daily_units=c.daily_units_shown, cover_days=c.cover_days,
                              runs_out_on=c.runs_out_on,

@@ -35,6 +35,7 @@ class CashCycleOut(BaseModel):
     daily_cost_of_sales: Decimal
     cost_currency: str | None
     sale_lines_measured: int
+    basis: str = Field(description="cost (stock at cost) or units (no unit costs known)")
 
 
 class StockCoverOut(BaseModel):

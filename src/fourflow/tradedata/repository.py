@@ -1225,6 +1225,24 @@ def inbound_shipments(session: Session, seller_organisation_id: uuid.UUID, since
     return [InboundShipmentRow(*row) for row in rows]
 
 
+def stock_from_movements(session: Session, seller_organisation_id: uuid.UUID, on: date) -> list[StockRow]:
+    """Stock per warehouse and SKU at the end of ``on`` from the movements of warehouses that send no
+    snapshots (a 3PL reporting picks and receipts only): inbound and adjustments in, outbound out."""
+    rows = session.execute(text("""
+        SELECT warehouse, sku,
+               sum(CASE kind WHEN 'inbound' THEN quantity WHEN 'adjustment' THEN quantity
+                             WHEN 'outbound' THEN -quantity ELSE 0 END)
+          FROM trade_stock_movements movement
+         WHERE seller_organisation_id = :seller AND moved_at < :cutoff
+           AND NOT EXISTS (SELECT 1 FROM trade_stock_snapshots snapshot
+                            WHERE snapshot.seller_organisation_id = movement.seller_organisation_id
+                              AND snapshot.warehouse = movement.warehouse AND snapshot.snapshot_date <= :on)
+         GROUP BY 1, 2 ORDER BY 1, 2"""),
+        {"seller": seller_organisation_id, "on": on,
+         "cutoff": datetime.combine(on + timedelta(days=1), datetime.min.time(), UTC)}).all()
+    return [StockRow(row[0], row[1], on, max(int(row[2]), 0), 0, 0, None, None) for row in rows]
+
+
 def marketplaces_of(session: Session, seller_organisation_id: uuid.UUID) -> list[str]:
     """The marketplaces the seller has a store on."""
     return list(session.execute(select(Store.marketplace).where(

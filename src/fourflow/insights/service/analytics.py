@@ -13,9 +13,10 @@ Definitions (the page and the API state them too):
   (never below zero); the peak needs daily units × the season's uplift × its days (rounded up); the
   difference is what to order, by the peak's first day less the lead time less ``SAFETY_DAYS``;
 - cash-conversion cycle = days inventory outstanding (stock value at cost ÷ the cost of goods sold per
-  day over ``COGS_WINDOW_DAYS`` days) + days to payout (the mean days from a sale's posting to the
-  deposit of its settlement) − days payable (``SUPPLIER_PAYMENT_DAYS``: suppliers' terms are not in
-  the seller's data; cross-border sellers mostly pay their factories before goods ship);
+  day over ``COGS_WINDOW_DAYS`` days; in units when no stock has a unit cost) + days to payout (the
+  mean days from a sale's posting to the deposit of its settlement) − days payable
+  (``SUPPLIER_PAYMENT_DAYS``: suppliers' terms are not in the seller's data; cross-border sellers
+  mostly pay their factories before goods ship);
 - sales trend: order totals of the last ``TREND_MONTHS`` whole months in the seller's main currency
   (the one they sell most in); the change is the last three months against the three before.
 """
@@ -126,6 +127,7 @@ class CashCycle:
     daily_cost_of_sales: Decimal  # exact
     cost_currency: str | None
     sale_lines: int               # sale lines the days to payout were measured on
+    basis: str = "cost"           # cost, or units when no stock has a unit cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +211,20 @@ def cash_cycle(stock: Sequence[SkuStock], sold: Mapping[str, int], days_to_payou
     daily_cost = sum((Decimal(sold.get(item.sku, 0)) * (item.unit_cost or Decimal(0)) for item in chosen),
                      Decimal(0)) / Decimal(window_days)
     days_inventory = _tenth(value / daily_cost) if daily_cost else None
+    basis = "cost"
+    if not chosen:
+        # No unit cost anywhere (marketplace inventory reports carry none): days of inventory in
+        # units, stock available ÷ units sold per day, which is the same ratio at a single cost.
+        basis = "units"
+        units = Decimal(sum(item.available for item in stock))
+        daily_units = Decimal(sum(sold.get(item.sku, 0) for item in stock)) / Decimal(window_days)
+        days_inventory = _tenth(units / daily_units) if daily_units else None
     payout = _tenth(days_to_payout) if days_to_payout is not None else None
     payable = Decimal(SUPPLIER_PAYMENT_DAYS)
     cycle = (days_inventory + payout - payable
              if days_inventory is not None and payout is not None else None)
     return CashCycle(days_inventory, payout, payable, cycle, value.quantize(HUNDREDTH), daily_cost, currency,
-                     sale_lines)
+                     sale_lines, basis)
 
 
 def sales_trend(months: Sequence[tuple[date, Mapping[str, Decimal]]]) -> SalesTrend:

@@ -23,8 +23,10 @@ def units_sold(session: Session, seller_organisation_id: uuid.UUID, start: datet
 
 
 def stock_on(session: Session, seller_organisation_id: uuid.UUID, on: date) -> list[StockRow]:
-    """Each warehouse's SKUs as their newest snapshot on or before ``on`` shows them."""
-    return repository.latest_stock(session, seller_organisation_id, on)
+    """Each warehouse's SKUs as their newest snapshot on or before ``on`` shows them; a warehouse
+    without snapshots, as its movements add up to by the end of ``on``."""
+    return (repository.latest_stock(session, seller_organisation_id, on)
+            + repository.stock_from_movements(session, seller_organisation_id, on))
 
 
 def deposits(session: Session, seller_organisation_id: uuid.UUID, since: datetime,
