@@ -5,6 +5,7 @@ top bar (loaded by HTMX so pages that do not need it pay nothing)."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -27,6 +28,8 @@ router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(database_session, scope="function")]
 Reader = Annotated[Principal, Depends(require(Permission.READ_TRADE_DATA))]
 REMINDERS_SHOWN = 20
+# The page lists what to order in the next three months; later seasons are counted (the API lists all).
+RESTOCK_SHOWN_DAYS = 90
 DIRECTION_LABELS = {"growing": N_("Growing"), "shrinking": N_("Shrinking"), "steady": N_("Steady"),
                     "new": N_("New sales"), "none": N_("No sales yet")}
 LEAD_SOURCES = {"shipments": N_("from your shipments of this SKU"),
@@ -73,8 +76,11 @@ def insights_page(request: Request, session: Db, principal: Seller) -> Response:
     found = service.seller_insights(session, principal.organisation_id, get_clock().now().date())
     reminders = service.list_reminders(session, principal.organisation_id,
                                        PageRequest(page=1, page_size=REMINDERS_SHOWN))
+    horizon = found.today + timedelta(days=RESTOCK_SHOWN_DAYS)
+    soon = [advice for advice in found.restock if advice.order_by <= horizon]
     return render(request, "insights.html", {
-        "found": found, "charts": _charts(found), "reminders": [reminder_view(r) for r in reminders.items],
+        "found": found, "restock": soon, "restock_later": len(found.restock) - len(soon),
+        "charts": _charts(found), "reminders": [reminder_view(r) for r in reminders.items],
         "unread": service.unread_count(session, principal.organisation_id),
         "direction_label": translate(DIRECTION_LABELS[found.sales.direction]),
         "lead_sources": {code: translate(text) for code, text in LEAD_SOURCES.items()},
