@@ -26,7 +26,7 @@ from fourflow.insights.errors import ReminderNotFound
 from fourflow.insights.models import SellerReminder
 from fourflow.insights.peaks import PEAK_NAMES
 from fourflow.insights.service.analytics import INSIGHTS_VERSION
-from fourflow.insights.service.deductions import upcoming_deductions
+from fourflow.insights.service.deductions import active_loans, upcoming_deductions
 from fourflow.insights.service.insights import seller_insights
 from fourflow.lending.loans import service as loans
 from fourflow.notifications import service as notifications
@@ -64,7 +64,7 @@ def _cents(amount: Decimal) -> str:
 def repayment_candidates(session: Session, seller_organisation_id: uuid.UUID, today: date) -> list[Candidate]:
     found: list[Candidate] = []
     projected = None
-    for loan in loans.list_loans(session, seller_organisation_id, "active", PageRequest(page_size=200)).items:
+    for loan in active_loans(session, seller_organisation_id):
         due = loans.next_due(session, loan, today=today)
         if due is None or (due.due_on - today).days > REPAYMENT_REMINDER_DAYS:
             continue
