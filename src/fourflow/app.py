@@ -20,6 +20,7 @@ from fourflow.core.i18n import N_, current_language, translate
 from fourflow.core.middleware import RequestContextMiddleware
 from fourflow.core.settings import Settings, get_settings
 from fourflow.identity.api import router as identity_router
+from fourflow.insights.api import router as insights_router
 from fourflow.ledger.api import router as ledger_router
 from fourflow.lending.applications.api import router as lending_router
 from fourflow.lending.collections.api import router as collections_router
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(loans_router)
     app.include_router(lending_contracts_router)
     app.include_router(collections_router)
+    app.include_router(insights_router)
     for router in page_routers:
         app.include_router(router)
     mount_static(app)

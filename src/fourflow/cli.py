@@ -75,6 +75,15 @@ def _prepare_contract_signing(session: Session) -> None:
     ensure_platform_pki(session, secret=get_settings().security.secret_key.get_secret_value())
 
 
+def _prepare_reminders(database: Database) -> None:
+    """The demo world's reminders at once (the daily job raises them at 02:00 UTC), so its sellers
+    find them on their first visit; the worker mails them. Raised once: a second run adds nothing."""
+    from fourflow.core.clock import get_clock
+    from fourflow.insights.tasks import remind_all
+
+    remind_all(database, get_clock().now().date())
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the Alembic migrations up to the newest one."""
@@ -126,6 +135,7 @@ def demo_data(
         # After the demo loans, which made the signing keys as of their first contract.
         _prepare_contract_signing(session)
     if sellers:
+        _prepare_reminders(database)
         created |= {"world_organisations": counts.organisations, "world_users": counts.users,
                     "world_files": counts.files, "world_rows": counts.rows_inserted,
                     "world_seconds": round(time.monotonic() - started, 1)}
@@ -391,6 +401,8 @@ def run(
             typer.echo("Lending to the demo sellers…", err=True)
             _load_demo_loans(session)
         _prepare_contract_signing(session)
+    if demo and empty:
+        _prepare_reminders(database)
     # Child processes (web workers, job worker) use the same server, embedded or not.
     os.environ["DATABASE_URL"] = url
     os.environ["FOURFLOW_WEB__HOST"] = host

@@ -7,6 +7,7 @@ def import_all_models() -> None:
     import fourflow.audit.models
     import fourflow.core.breakers
     import fourflow.identity.models
+    import fourflow.insights.models
     import fourflow.ledger.models
     import fourflow.lending.applications.models
     import fourflow.lending.collections.models

@@ -10,6 +10,7 @@ from fourflow.core.database import Database, libpq_url
 from fourflow.core.jobs import JobRuntime, configure_job_runtime
 from fourflow.core.settings import Settings
 from fourflow.identity.tasks import blueprint as identity_tasks
+from fourflow.insights.tasks import blueprint as insights_tasks
 from fourflow.ledger.tasks import blueprint as ledger_tasks
 from fourflow.lending.collections.tasks import blueprint as collections_tasks
 from fourflow.lending.contracts.tasks import blueprint as contract_tasks
@@ -37,6 +38,7 @@ def _tasks() -> procrastinate.App:
     app.add_tasks_from(lending_tasks, namespace="lending")
     app.add_tasks_from(contract_tasks, namespace="contracts")
     app.add_tasks_from(collections_tasks, namespace="lending")
+    app.add_tasks_from(insights_tasks, namespace="insights")
     return app
 
 

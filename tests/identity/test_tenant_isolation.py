@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.insights.models import SellerReminder
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
 from fourflow.lending.contracts.models import LendingContract
 from fourflow.lending.loans.models import Loan
@@ -44,6 +45,8 @@ OBJECTS_OF_SELLER_B = {
                "ON o.id = l.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "contract_id": "SELECT c.id FROM lending_contracts c JOIN organisations o "
                    "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "reminder_id": "SELECT r.id FROM insight_reminders r JOIN organisations o "
+                   "ON o.id = r.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Monitoring alerts are for risk staff only (their routes are platform-only).
     "alert_id": "SELECT gen_random_uuid()",
     # So are the controls and recalls confirmed alerts put in place.
@@ -93,7 +96,8 @@ MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit
                   "lending_loan_repayments", "lending_contracts", "lending_contract_signing_codes",
                   "mail_messages", "lending_collection_actions", "lending_loan_write_offs",
                   "lending_loan_recoveries", "lending_stock_lock_events",
-                  "lending_monitoring_alerts", "risk_seller_controls", "lending_loan_recalls")
+                  "lending_monitoring_alerts", "risk_seller_controls", "lending_loan_recalls",
+                  "insight_reminders")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -137,6 +141,7 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
     figures.recompute(demo, uuid.UUID(str(organisation)))
     decision = _a_decision_of(demo, uuid.UUID(str(organisation)))
     _an_application_and_offer_of(demo, uuid.UUID(str(organisation)), decision)
+    _a_reminder_of(demo, uuid.UUID(str(organisation)))
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 
@@ -244,4 +249,15 @@ def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: 
         booking_key="tenant-loan", start_on=now.date(), maturity_on=now.date() + timedelta(days=90),
         interest_accrued_until=None, accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0),
         booked_at=now, updated_at=now))
+    session.flush()
+
+
+def _a_reminder_of(session: Session, seller: uuid.UUID) -> None:
+    """Seller B's unread reminder: marking it read as seller A must fail and leave it unread."""
+    session.add(SellerReminder(
+        seller_organisation_id=seller, kind="restock_before_peak", reminder_key="tenant-test",
+        act_by=datetime(2026, 12, 1, tzinfo=UTC).date(),
+        title="Order {units} units of {sku} by {order_by} for {peak}",
+        body="", params={"units": "1", "sku": "X", "order_by": "2026-12-01", "peak_code": "christmas"},
+        inputs={}, version="insights@v1", created_at=datetime.now(UTC)))
     session.flush()

@@ -1153,3 +1153,109 @@ def shipment_checkpoints(session: Session, seller_organisation_id: uuid.UUID,
          ORDER BY event_at, carrier_status"""),
         {"seller": seller_organisation_id, "tracking": tracking_number}).all()
     return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+
+# --- inputs of the seller's insights (service/insight_inputs.py) -----------------------------
+
+
+def units_sold_by_sku(session: Session, seller_organisation_id: uuid.UUID, start: datetime,
+                      end: datetime) -> dict[str, int]:
+    """Units ordered per SKU in orders purchased in [start, end), cancelled orders left out."""
+    rows = session.execute(text("""
+        SELECT line.sku, sum(line.quantity)
+          FROM trade_order_lines line
+          JOIN trade_orders ord ON ord.seller_organisation_id = line.seller_organisation_id
+                               AND ord.marketplace = line.marketplace AND ord.order_id = line.order_id
+         WHERE line.seller_organisation_id = :seller AND line.sku IS NOT NULL
+           AND ord.purchased_at >= :start AND ord.purchased_at < :end
+           AND lower(ord.status) NOT IN ('cancelled', 'canceled')
+         GROUP BY 1 ORDER BY 1"""),
+        {"seller": seller_organisation_id, "start": start, "end": end}).all()
+    return {row[0]: int(row[1]) for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class DepositRow:
+    marketplace: str
+    currency: str
+    deposited_on: date
+    total: Decimal  # of every settlement of the marketplace deposited that day
+
+
+def deposits(session: Session, seller_organisation_id: uuid.UUID, since: datetime,
+             cutoff: datetime) -> list[DepositRow]:
+    """Settlement deposits in [since, cutoff) per marketplace, currency and day, oldest first."""
+    rows = session.execute(text("""
+        SELECT marketplace, currency, (deposit_date AT TIME ZONE 'UTC')::date, sum(total)
+          FROM trade_settlements
+         WHERE seller_organisation_id = :seller AND deposit_date >= :since AND deposit_date < :cutoff
+         GROUP BY 1, 2, 3 ORDER BY 3, 1, 2"""),
+        {"seller": seller_organisation_id, "since": since, "cutoff": cutoff}).all()
+    return [DepositRow(row[0], row[1], row[2], Decimal(row[3])) for row in rows]
+
+
+def sale_to_payout_days(session: Session, seller_organisation_id: uuid.UUID, since: datetime,
+                        cutoff: datetime) -> tuple[Decimal | None, int]:
+    """(mean days from a sale line's posting to the deposit of its settlement, sale lines counted),
+    over sale lines posted in [since, cutoff) whose settlement has been deposited."""
+    row = session.execute(text("""
+        SELECT avg(extract(epoch FROM settlement.deposit_date - line.posted_at) / 86400), count(*)
+          FROM trade_settlement_lines line
+          JOIN trade_settlements settlement
+            ON settlement.seller_organisation_id = line.seller_organisation_id
+           AND settlement.settlement_id = line.settlement_id
+         WHERE line.seller_organisation_id = :seller AND line.kind = 'sale'
+           AND line.posted_at >= :since AND line.posted_at < :cutoff
+           AND settlement.deposit_date IS NOT NULL"""),
+        {"seller": seller_organisation_id, "since": since, "cutoff": cutoff}).one()
+    return (None if row[0] is None else Decimal(row[0])), int(row[1])
+
+
+@dataclass(frozen=True, slots=True)
+class InboundShipmentRow:
+    sku: str
+    reference: str        # the tracking number the goods came under
+    booked_at: datetime   # the shipment's first tracking event (the freight booking)
+    arrived_at: datetime  # the inbound movement at the warehouse
+
+
+def inbound_shipments(session: Session, seller_organisation_id: uuid.UUID, since: datetime,
+                      cutoff: datetime) -> list[InboundShipmentRow]:
+    """Inbound stock movements in [since, cutoff) that name a tracked shipment, with the time the
+    shipment was booked: how long the seller's goods take from order to shelf."""
+    rows = session.execute(text("""
+        SELECT movement.sku, movement.reference, booked.booked_at, movement.moved_at
+          FROM trade_stock_movements movement
+          JOIN (SELECT tracking_number, min(event_at) AS booked_at FROM trade_tracking_events
+                 WHERE seller_organisation_id = :seller GROUP BY tracking_number) booked
+            ON booked.tracking_number = movement.reference
+         WHERE movement.seller_organisation_id = :seller AND movement.kind = 'inbound'
+           AND movement.moved_at >= :since AND movement.moved_at < :cutoff
+           AND booked.booked_at <= movement.moved_at
+         ORDER BY movement.sku, movement.moved_at"""),
+        {"seller": seller_organisation_id, "since": since, "cutoff": cutoff}).all()
+    return [InboundShipmentRow(*row) for row in rows]
+
+
+def stock_from_movements(session: Session, seller_organisation_id: uuid.UUID, on: date) -> list[StockRow]:
+    """Stock per warehouse and SKU at the end of ``on`` from the movements of warehouses that send no
+    snapshots (a 3PL reporting picks and receipts only): inbound and adjustments in, outbound out."""
+    rows = session.execute(text("""
+        SELECT warehouse, sku,
+               sum(CASE kind WHEN 'inbound' THEN quantity WHEN 'adjustment' THEN quantity
+                             WHEN 'outbound' THEN -quantity ELSE 0 END)
+          FROM trade_stock_movements movement
+         WHERE seller_organisation_id = :seller AND moved_at < :cutoff
+           AND NOT EXISTS (SELECT 1 FROM trade_stock_snapshots snapshot
+                            WHERE snapshot.seller_organisation_id = movement.seller_organisation_id
+                              AND snapshot.warehouse = movement.warehouse AND snapshot.snapshot_date <= :on)
+         GROUP BY 1, 2 ORDER BY 1, 2"""),
+        {"seller": seller_organisation_id, "on": on,
+         "cutoff": datetime.combine(on + timedelta(days=1), datetime.min.time(), UTC)}).all()
+    return [StockRow(row[0], row[1], on, max(int(row[2]), 0), 0, 0, None, None) for row in rows]
+
+
+def marketplaces_of(session: Session, seller_organisation_id: uuid.UUID) -> list[str]:
+    """The marketplaces the seller has a store on."""
+    return list(session.execute(select(Store.marketplace).where(
+        Store.seller_organisation_id == seller_organisation_id).order_by(Store.marketplace)).scalars())

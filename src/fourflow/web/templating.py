@@ -54,6 +54,8 @@ def navigation_for(principal: Principal | None, *, development: bool) -> list[Na
         items.append(NavigationItem(N_("Financing"), "/financing", "financing"))
         if principal.can(Permission.READ_LEDGER):
             items.append(NavigationItem(N_("Loans"), "/loans", "loans"))
+    if principal.can(Permission.READ_TRADE_DATA) and principal.organisation_kind is OrganisationKind.SELLER:
+        items.append(NavigationItem(N_("Insights"), "/insights", "insights"))
     if principal.can(Permission.READ_RISK):
         items.append(NavigationItem(N_("Risk"), "/risk", "risk"))
         items.append(NavigationItem(N_("Monitoring"), "/monitoring", "monitoring"))

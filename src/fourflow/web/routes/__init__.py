@@ -7,6 +7,7 @@ from fourflow.web.routes import (
     financing,
     funds,
     home,
+    insights,
     invitations,
     loans,
     mailbox,
@@ -19,5 +20,6 @@ from fourflow.web.routes import (
 )
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
-           funds.router, financing.router, loans.router, trade_data.router, risk.router, operations.router,
-           monitoring.router, developer.router, audit.router, mailbox.router, contracts.router]
+           funds.router, financing.router, loans.router, insights.router, trade_data.router, risk.router,
+           operations.router, monitoring.router, developer.router, audit.router, mailbox.router,
+           contracts.router]

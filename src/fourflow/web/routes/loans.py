@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from fourflow.core.clock import get_clock
 from fourflow.core.errors import NotFound
 from fourflow.core.http import database_session
 from fourflow.core.i18n import N_, current_language, translate
@@ -22,6 +23,7 @@ from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
+from fourflow.insights import service as insights
 from fourflow.lending.collections import service as collections
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import CONDITION_LABELS, ConditionKind
@@ -124,8 +126,9 @@ def loans_page(request: Request, session: Db, principal: Seller, page: int = Que
     listed = loans.list_loans(session, principal.organisation_id, None,
                               PageRequest(page=page, page_size=PAGE_SIZE))
     views = [_loan_view(session, loan) for loan in listed.items]
+    deductions = insights.upcoming_deductions(session, principal.organisation_id, get_clock().now().date())
     return render(request, "loans.html", {
-        "loans": listed, "views": views, "label": label,
+        "loans": listed, "views": views, "label": label, "deductions": deductions,
         "interventions": collections.seller_interventions(session, principal.organisation_id,
                                                           current_language()),
         "chart": _chart(session, principal, listed.items[0].currency if listed.items else None)},
