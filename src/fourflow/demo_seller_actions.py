@@ -66,11 +66,12 @@ def tracking_file(tracking_number: str, warehouse: str, *, arrived: bool, at: da
 
 
 def deliver_shipment(session: Session, seller: uuid.UUID, tracking_number: str, warehouse: str, *,
-                     secret: str, arrived: bool = True) -> None:
-    """The carrier's tracking file, an hour old, ingested through the tracking connector."""
+                     secret: str, arrived: bool = True, at: datetime | None = None) -> None:
+    """The carrier's tracking file (of an hour ago unless ``at``) ingested through the tracking
+    connector."""
+    at = at or get_clock().now() - timedelta(hours=1)
     tradedata.ingest(session, CONTEXT, seller_organisation_id=seller, format="tracking-json",
-                     source=io.BytesIO(tracking_file(tracking_number, warehouse, arrived=arrived,
-                                                     at=get_clock().now() - timedelta(hours=1))),
+                     source=io.BytesIO(tracking_file(tracking_number, warehouse, arrived=arrived, at=at)),
                      filename="tracking.json", channel="api", secret=secret)
 
 

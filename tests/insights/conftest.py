@@ -50,7 +50,16 @@ def _at(year: int, month: int, day: int, hour: int = 0) -> datetime:
 def disbursed_loan(session: Session, slug: str = SELLER, key: str = "insights-1") -> Loan:
     """10,000.00 USD at 12 % for 30 days (bullet), disbursed on 15 Oct 2026: 10,098.63 due 14 Nov."""
     offer = accepted_offer(session, seller=seller_id(session, slug))
-    return conditions_helpers.disbursed_loan(session, offer.id, key)
+    # Its goods arrived on the day the trade history ends (a later tracking event would move where
+    # the seller's data ends, and with it every figure); the contract signed today disburses it.
+    loan = conditions_helpers.book(session, offer.id, key)
+    conditions_helpers.ingest_tracking(session, loan.seller_organisation_id,
+                                       conditions_helpers.shipment_for(offer.id).tracking_number,
+                                       at=_at(2026, 9, 30))
+    conditions_helpers.sign_contract(session, offer.id)
+    session.refresh(loan)
+    assert loan.status == "active", loan.status
+    return loan
 
 
 def trade_history(session: Session, slug: str = SELLER) -> uuid.UUID:

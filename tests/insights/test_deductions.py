@@ -11,7 +11,8 @@ from fourflow.core.clock import FrozenClock
 from fourflow.insights import service
 from fourflow.lending.loans import service as loans
 from tests.insights.conftest import disbursed_loan, trade_history
-from tests.lending.loans.conftest import CONTEXT, accepted_offer, seller_id
+from tests.lending import conditions_helpers
+from tests.lending.loans.conftest import accepted_offer, seller_id
 
 D = Decimal
 
@@ -49,7 +50,7 @@ def test_a_sweep_loan_takes_its_remittance_rate(demo: Session, clock: FrozenCloc
     seller = trade_history(demo)
     offer = accepted_offer(demo, seller=seller_id(demo), product="receivables_financing", amount="2000.00",
                            tenor_days=90)
-    loan = loans.disburse(demo, CONTEXT, loans.book_loan(demo, CONTEXT, offer.id, "insights-sweep").id)
+    loan = conditions_helpers.disbursed_loan(demo, offer.id, "insights-sweep")
     clock.set(datetime(2026, 10, 15, 12, 0, tzinfo=UTC))
     found = service.upcoming_deductions(demo, seller, date(2026, 10, 15))
     # 25 % of 900.00 = 225.00 from each payout; no minimum falls due before 14 Nov (30 days on).

@@ -9,7 +9,7 @@ evaluate the conditions; the last one met disburses the loan.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -43,9 +43,9 @@ def book(session: Session, offer_id: uuid.UUID, key: str, **kwargs: object) -> L
 
 
 def ingest_tracking(session: Session, seller: uuid.UUID, tracking_number: str, warehouse: str = WAREHOUSE, *,
-                    arrived: bool = True) -> None:
+                    arrived: bool = True, at: datetime | None = None) -> None:
     seller_actions.deliver_shipment(session, seller, tracking_number, warehouse, secret=TEST_SECRET_KEY,
-                                    arrived=arrived)
+                                    arrived=arrived, at=at)
 
 
 def sign_contract(session: Session, offer_id: uuid.UUID) -> LendingContract:
