@@ -13,6 +13,7 @@ from fourflow.identity.tasks import blueprint as identity_tasks
 from fourflow.ledger.tasks import blueprint as ledger_tasks
 from fourflow.lending.collections.tasks import blueprint as collections_tasks
 from fourflow.lending.contracts.tasks import blueprint as contract_tasks
+from fourflow.lending.insurance.tasks import blueprint as insurance_tasks
 from fourflow.lending.loans.tasks import blueprint as lending_tasks
 from fourflow.risk.tasks import blueprint as risk_tasks
 from fourflow.tradedata.tasks import blueprint as tradedata_tasks
@@ -37,6 +38,7 @@ def _tasks() -> procrastinate.App:
     app.add_tasks_from(lending_tasks, namespace="lending")
     app.add_tasks_from(contract_tasks, namespace="contracts")
     app.add_tasks_from(collections_tasks, namespace="lending")
+    app.add_tasks_from(insurance_tasks, namespace="lending")
     return app
 
 

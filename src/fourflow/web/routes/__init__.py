@@ -7,6 +7,7 @@ from fourflow.web.routes import (
     financing,
     funds,
     home,
+    insurance,
     invitations,
     loans,
     mailbox,
@@ -19,4 +20,5 @@ from fourflow.web.routes import (
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
            funds.router, financing.router, loans.router, trade_data.router, risk.router, operations.router,
+           insurance.router,
            developer.router, audit.router, mailbox.router, contracts.router]

@@ -21,6 +21,7 @@ from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
+from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import service as loans
 from fourflow.risk.service.decisions import PRODUCT_LABELS
 from fourflow.web.templating import render
@@ -49,6 +50,13 @@ Seller = Annotated[Principal, Depends(seller_reader)]
 
 def label(code: str) -> str:
     known = STATUS_LABELS.get(code) or PRODUCT_LABELS.get(code) or ACCOUNT_LABELS.get(code)
+    return translate(known) if known else code
+
+
+def insurance_label(code: str) -> str:
+    """A cover, a policy's or a claim's status, in the reader's language."""
+    known = (insurance.COVER_LABELS.get(code) or insurance.POLICY_STATUS_LABELS.get(code)
+             or insurance.CLAIM_STATUS_LABELS.get(code))
     return translate(known) if known else code
 
 
@@ -91,8 +99,11 @@ def loans_page(request: Request, session: Db, principal: Seller, page: int = Que
     listed = loans.list_loans(session, principal.organisation_id, None,
                               PageRequest(page=page, page_size=PAGE_SIZE))
     views = [_loan_view(session, loan) for loan in listed.items]
+    covers = insurance.covers_of_loans(session, [loan.id for loan in listed.items])
+    for view in views:
+        view["insurance"] = covers.get(view["loan"].id, [])
     return render(request, "loans.html", {
-        "loans": listed, "views": views, "label": label,
+        "loans": listed, "views": views, "label": label, "insurance_label": insurance_label,
         "chart": _chart(session, principal, listed.items[0].currency if listed.items else None)},
         active="loans")
 

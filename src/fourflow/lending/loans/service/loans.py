@@ -18,6 +18,7 @@ from fourflow.ledger import service as ledger
 from fourflow.ledger.errors import FloorBreached
 from fourflow.lending import schedules
 from fourflow.lending.applications import service as applications
+from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import repository
 from fourflow.lending.loans.errors import FunderCapitalInsufficient, LoanAlreadyBooked, OfferNotAccepted
 from fourflow.lending.loans.models import Loan, LoanInstalment, LoanRepayment
@@ -130,6 +131,7 @@ def disburse(session: Session, context: audit.AuditContext, loan_id: uuid.UUID, 
     loan.interest_accrued_until = loan.start_on
     loan.updated_at = now
     session.flush()
+    insurance.bind_on_disbursement(session, context, loan)  # the covers chosen on the offer
     audit.record(session, context, "lending:loan:disbursed", subject_type="lending_loan", subject_id=loan.id,
                  organisation_id=loan.seller_organisation_id, before={"status": "awaiting_disbursement"},
                  after={"status": "active", "principal": str(principal), "to_wallet": str(principal - fee),
