@@ -87,6 +87,9 @@ def accept_offer(session: Session, context: audit.AuditContext, offer_id: uuid.U
         stored = {quote.cover: quote for quote in repository.quotes_of_offer(session, offer.id)}
         # Every missing price is asked for before anything is written: an insurer down stores nothing.
         quotes = [stored.get(cover.value) or _price(offer, cover) for cover in chosen]
+    # The offer was read before its row is locked: the acceptance must judge it by the locked read
+    # (a concurrent acceptance may have answered it meanwhile), not by this session's copy.
+    session.expire(offer)
     offer = applications.accept_offer(session, context, offer.id, seller_organisation_id,
                                       accepted_by_user_id=accepted_by_user_id)
     now = get_clock().now()
