@@ -24,15 +24,15 @@ REMIT_CRON = "30 2 * * *"  # daily: premiums of the policies bound since
 
 
 def _each(database: Database, ids: Callable[[Session], list[uuid.UUID]],
-          act: Callable[[Session, uuid.UUID], object]) -> int:
+          act: Callable[[Session, uuid.UUID], bool]) -> int:
+    """``act`` on each item in its own transaction; how many it changed."""
     with database.unit_of_work() as session:
         found = ids(session)
     done = 0
     for item in found:
         try:
             with database.unit_of_work() as session:
-                act(session, item)
-                done += 1
+                done += act(session, item)
         except InsurerUnavailable:
             continue
     return done
@@ -40,17 +40,20 @@ def _each(database: Database, ids: Callable[[Session], list[uuid.UUID]],
 
 def bind_pending(database: Database) -> int:
     return _each(database, service.pending_policy_ids,
-                 lambda session, policy_id: service.bind_pending(session, AuditContext.system(), policy_id))
+                 lambda session, policy_id: service.bind_pending(
+                     session, AuditContext.system(), policy_id).status == "active")
 
 
 def settle_claims(database: Database) -> int:
     return _each(database, service.approved_claim_ids,
-                 lambda session, claim_id: service.settle(session, AuditContext.system(), claim_id))
+                 lambda session, claim_id: service.settle(
+                     session, AuditContext.system(), claim_id).status == "paid")
 
 
 def remit_premiums(database: Database) -> int:
     return _each(database, service.unremitted_policy_ids,
-                 lambda session, policy_id: service.remit_premium(session, AuditContext.system(), policy_id))
+                 lambda session, policy_id: service.remit_premium(
+                     session, AuditContext.system(), policy_id).premium_remitted_at is not None)
 
 
 @blueprint.periodic(cron=BIND_CRON)
