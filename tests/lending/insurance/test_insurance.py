@@ -13,11 +13,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fourflow.core.clock import FrozenClock
+from fourflow.core.money import Money
 from fourflow.core.resilience import BreakerState
 from fourflow.ledger import service as ledger
 from fourflow.lending.applications import service as applications
 from fourflow.lending.applications.errors import OfferExpired
 from fourflow.lending.collections import service as collections
+from fourflow.lending.contracts.service import contracts
+from fourflow.lending.contracts.service.document import render_contract
+from fourflow.lending.contracts.service.terms import ContractFee
 from fourflow.lending.insurance import service as insurance
 from fourflow.lending.insurance.errors import (
     InsuranceCoverNotOffered,
@@ -303,3 +307,27 @@ def test_premiums_are_paid_on_to_the_insurer_once(demo: Session, clock: FrozenCl
     assert rows(demo) == before
     assert demo.execute(text("SELECT count(*) FROM ledger_entries WHERE idempotency_key LIKE :key"),
                         {"key": "lending:insurance:policy:%:premium-remitted"}).scalar_one() == 2
+
+
+def test_the_chosen_cover_is_in_the_contract_terms_in_both_languages(
+        demo: Session, clock: FrozenClock, simulator: SimulatedInsurer) -> None:
+    offer_id = open_offer(demo)
+    insurance.accept_offer(demo, CONTEXT, offer_id, seller_id(demo), ["credit", "cargo"],
+                           accepted_by_user_id=None)
+    offer = applications.get_offer(demo, offer_id, None)
+    # A contract names the seller as the company registry has it (the demo world has no record).
+    demo.execute(text(
+        "INSERT INTO trade_registry_records (seller_organisation_id, registry_name, company_number, "
+        "legal_name, status, country, registered_address, incorporated_on, officers, tax_filings, "
+        "checked_at) VALUES (:seller, 'hk-cr', '3141592', 'Lumen Electronics Ltd.', 'active', 'HK', '1 Harbour Road', "
+        "'2019-04-01', '[]', '[]', now())"), {"seller": seller_id(demo)})
+    english = contracts.terms_of_offer(demo, offer, "FF-TEST-1", "en")
+    assert english.insurance == (
+        ContractFee("Cargo insurance by harbour-mutual, premium", Money(D("37.50"), "USD")),
+        ContractFee("Credit insurance by harbour-mutual, premium", Money(D("9.86"), "USD")))
+    # The fees (and the APR's basis) are the offer's: optional insurance is listed apart.
+    assert english.fees == (ContractFee("Origination fee", Money(D("100.00"), "USD")),)
+    chinese = contracts.terms_of_offer(demo, offer, "FF-TEST-1", "zh_Hans")
+    assert [cover.description for cover in chinese.insurance] == [
+        "货物保险（承保人：harbour-mutual），保费", "信用保险（承保人：harbour-mutual），保费"]
+    assert render_contract(chinese).startswith(b"%PDF")
