@@ -319,8 +319,8 @@ def test_the_chosen_cover_is_in_the_contract_terms_in_both_languages(
     demo.execute(text(
         "INSERT INTO trade_registry_records (seller_organisation_id, registry_name, company_number, "
         "legal_name, status, country, registered_address, incorporated_on, officers, tax_filings, "
-        "checked_at) VALUES (:seller, 'hk-cr', '3141592', 'Lumen Electronics Ltd.', 'active', 'HK', '1 Harbour Road', "
-        "'2019-04-01', '[]', '[]', now())"), {"seller": seller_id(demo)})
+        "checked_at) VALUES (:seller, 'hk-cr', '3141592', 'Lumen Electronics Ltd.', 'active', 'HK', "
+        "'1 Harbour Road', '2019-04-01', '[]', '[]', now())"), {"seller": seller_id(demo)})
     english = contracts.terms_of_offer(demo, offer, "FF-TEST-1", "en")
     assert english.insurance == (
         ContractFee("Cargo insurance by harbour-mutual, premium", Money(D("37.50"), "USD")),

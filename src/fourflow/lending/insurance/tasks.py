@@ -18,7 +18,8 @@ from fourflow.lending.insurance import service
 from fourflow.lending.insurance.errors import InsurerUnavailable
 
 blueprint = Blueprint()
-BIND_CRON = "*/15 * * * *"  # every quarter of an hour: a pending policy is uncovered
+BIND_CRON = "15 2 * * *"  # daily (operations bind at once from the Insurance page); a quarter-hourly
+# cron would be due whenever a worker starts, and a worker run to drain the queue would defer it first
 SETTLE_CRON = "0 2 * * *"  # daily, after collections: approved claims the insurer has paid
 REMIT_CRON = "30 2 * * *"  # daily: premiums of the policies bound since
 

@@ -11,6 +11,9 @@ principal: its deployed capital is gone (funder:deployed falls by P and is not r
 funder:available), which passes that part of the loss on from the platform's loan-loss expense. The
 platform bears the unpaid interest and fees it had recognised as income (net expense I + F).
 
+A loan with credit insurance claims first (``lending.insurance.claim_on_default``): the approved claim
+leaves loan:principal for insurer:claims, so P above is what the claim did not cover.
+
 Recovery, later, one entry per (loan, reference) (key ``lending:loan:{id}:recovery:{reference}``):
 
     Dr platform:bank:{channel} R   Cr platform:income:recovery R
