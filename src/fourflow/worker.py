@@ -14,6 +14,7 @@ from fourflow.insights.tasks import blueprint as insights_tasks
 from fourflow.ledger.tasks import blueprint as ledger_tasks
 from fourflow.lending.collections.tasks import blueprint as collections_tasks
 from fourflow.lending.contracts.tasks import blueprint as contract_tasks
+from fourflow.lending.insurance.tasks import blueprint as insurance_tasks
 from fourflow.lending.loans.tasks import blueprint as lending_tasks
 from fourflow.risk.tasks import blueprint as risk_tasks
 from fourflow.tradedata.tasks import blueprint as tradedata_tasks
@@ -38,6 +39,7 @@ def _tasks() -> procrastinate.App:
     app.add_tasks_from(lending_tasks, namespace="lending")
     app.add_tasks_from(contract_tasks, namespace="contracts")
     app.add_tasks_from(collections_tasks, namespace="lending")
+    app.add_tasks_from(insurance_tasks, namespace="lending")
     app.add_tasks_from(insights_tasks, namespace="insights")
     return app
 

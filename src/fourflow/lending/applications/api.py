@@ -35,6 +35,8 @@ from fourflow.lending.applications.schemas import (
     ReviewDeclineIn,
     ReviewedApplicationOut,
 )
+from fourflow.lending.insurance import service as insurance
+from fourflow.lending.insurance.schemas import AcceptIn
 from fourflow.lending.products import (
     PRODUCTS_VERSION,
     REPAYMENT_METHOD_LABELS,
@@ -141,10 +143,13 @@ def get_offer(session: Db, principal: Applicant, offer_id: uuid.UUID) -> OfferOu
 
 
 @router.post("/offers/{offer_id}/accept", response_model=OfferOut)
-def accept_offer(session: Db, principal: Applicant, offer_id: uuid.UUID) -> OfferOut:
-    """Accept an open offer before it expires."""
-    return offer_out(service.accept_offer(session, principal.audit_context(), offer_id,
-                                          principal.organisation_id, accepted_by_user_id=principal.user_id))
+def accept_offer(session: Db, principal: Applicant, offer_id: uuid.UUID,
+                 body: AcceptIn | None = None) -> OfferOut:
+    """Accept an open offer before it expires, with the insurance covers chosen (``insurance``: cargo,
+    credit; quotes at ``/api/v1/lending/insurance/offers/{offer_id}/quotes``)."""
+    return offer_out(insurance.accept_offer(session, principal.audit_context(), offer_id,
+                                            principal.organisation_id, (body or AcceptIn()).insurance,
+                                            accepted_by_user_id=principal.user_id))
 
 
 @router.post("/offers/{offer_id}/decline", response_model=OfferOut)

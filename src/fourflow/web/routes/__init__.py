@@ -8,6 +8,7 @@ from fourflow.web.routes import (
     funds,
     home,
     insights,
+    insurance,
     invitations,
     loans,
     mailbox,
@@ -21,5 +22,5 @@ from fourflow.web.routes import (
 
 routers = [sign_in.router, home.router, organisations.router, invitations.router,
            funds.router, financing.router, loans.router, insights.router, trade_data.router, risk.router,
-           operations.router, monitoring.router, developer.router, audit.router, mailbox.router,
-           contracts.router]
+           operations.router, insurance.router, monitoring.router, developer.router, audit.router,
+           mailbox.router, contracts.router]

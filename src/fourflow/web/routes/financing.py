@@ -24,6 +24,7 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.lending.applications import service
+from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import (
     DISBURSEMENT_CONDITIONS,
@@ -168,6 +169,27 @@ def _offer_view(session: Session, offer: Any) -> dict[str, Any]:
             else None}
 
 
+def _insurance_view(session: Session, principal: Principal, offer: Any, status: str) -> list[dict[str, Any]]:
+    """The covers of the offer: priced (an open offer is quoted now), or unavailable with the reason.
+    Once answered, the quotes the seller chose."""
+    if status != "open":
+        return [{"cover": quote.cover, "name": translate(insurance.COVER_LABELS[quote.cover]),
+                 "quote": quote,
+                 "text": _cover_text(quote.cover, quote.indemnity_rate), "reason": None}
+                for quote in insurance.chosen_quotes(session, offer.id)]
+    return [{"cover": option.cover.value, "name": translate(insurance.COVER_LABELS[option.cover]),
+             "quote": option.quote, "reason": None if option.unavailable is None
+             else option.unavailable.localised(current_language()),
+             "text": _cover_text(option.cover.value, option.quote.indemnity_rate if option.quote else None)}
+            for option in insurance.options(session, principal.audit_context(), offer.id,
+                                            principal.organisation_id)]
+
+
+def _cover_text(cover: str, indemnity: Decimal | None) -> str:
+    share = "" if indemnity is None else f"{indemnity * 100:.0f}"
+    return translate(insurance.COVER_TEXTS[cover], indemnity=share)
+
+
 def _reason_texts(reasons: list[dict[str, Any]]) -> list[str]:
     """Stored msgids, translated when read, in the reader's language."""
     texts = []
@@ -197,6 +219,8 @@ def _page(request: Request, session: Session, principal: Principal, *, page: int
         offer = service.offer_of_application(session, application)
         result = {"application": application, "reasons": _reasons(application),
                   **(_offer_view(session, offer) if offer is not None else {"offer": None})}
+        if offer is not None:
+            result["insurance"] = _insurance_view(session, principal, offer, result["status"])
     if values is None:
         drafts = service.list_applications(session, seller, "draft", PageRequest(page=1, page_size=1)).items
         values = _draft_values(drafts[0]) if drafts else {
@@ -304,12 +328,19 @@ async def respond(request: Request, session: Db, principal: Applicant, offer_id:
                   answer: str) -> Response:
     if answer not in ("accept", "decline"):
         raise NotFound()
+    # The covers ticked on the offer (accepting only): chosen with it, in the same transaction.
+    covers = [str(cover) for cover in (await request.form()).getlist("insurance")]
 
     def run() -> Response:
-        respond_to = service.accept_offer if answer == "accept" else service.decline_offer
-        offer, error = attempt(session, lambda: respond_to(
-            session, principal.audit_context(), offer_id, principal.organisation_id,
-            **{"accepted_by_user_id" if answer == "accept" else "declined_by_user_id": principal.user_id}))
+        def act() -> Any:
+            if answer == "accept":
+                return insurance.accept_offer(session, principal.audit_context(), offer_id,
+                                              principal.organisation_id, covers,
+                                              accepted_by_user_id=principal.user_id)
+            return service.decline_offer(session, principal.audit_context(), offer_id,
+                                         principal.organisation_id, declined_by_user_id=principal.user_id)
+
+        offer, error = attempt(session, act)
         if error is not None or offer is None:
             shown = service.get_offer(session, offer_id, principal.organisation_id).application_id
             return _page(request, session, principal, shown=shown, status_code=409,

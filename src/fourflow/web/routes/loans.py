@@ -25,6 +25,7 @@ from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.insights import service as insights
 from fourflow.lending.collections import service as collections
+from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import CONDITION_LABELS, ConditionKind
 from fourflow.risk.service.decisions import PRODUCT_LABELS
@@ -56,6 +57,13 @@ Seller = Annotated[Principal, Depends(seller_reader)]
 
 def label(code: str) -> str:
     known = STATUS_LABELS.get(code) or PRODUCT_LABELS.get(code) or ACCOUNT_LABELS.get(code)
+    return translate(known) if known else code
+
+
+def insurance_label(code: str) -> str:
+    """A cover, a policy's or a claim's status, in the reader's language."""
+    known = (insurance.COVER_LABELS.get(code) or insurance.POLICY_STATUS_LABELS.get(code)
+             or insurance.CLAIM_STATUS_LABELS.get(code))
     return translate(known) if known else code
 
 
@@ -127,8 +135,12 @@ def loans_page(request: Request, session: Db, principal: Seller, page: int = Que
                               PageRequest(page=page, page_size=PAGE_SIZE))
     views = [_loan_view(session, loan) for loan in listed.items]
     deductions = insights.upcoming_deductions(session, principal.organisation_id, get_clock().now().date())
+    covers = insurance.covers_of_loans(session, [loan.id for loan in listed.items])
+    for view in views:
+        view["insurance"] = covers.get(view["loan"].id, [])
     return render(request, "loans.html", {
-        "loans": listed, "views": views, "label": label, "deductions": deductions,
+        "loans": listed, "views": views, "label": label, "insurance_label": insurance_label,
+        "deductions": deductions,
         "interventions": collections.seller_interventions(session, principal.organisation_id,
                                                           current_language()),
         "chart": _chart(session, principal, listed.items[0].currency if listed.items else None)},

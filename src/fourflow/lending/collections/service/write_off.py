@@ -11,6 +11,9 @@ principal: its deployed capital is gone (funder:deployed falls by P and is not r
 funder:available), which passes that part of the loss on from the platform's loan-loss expense. The
 platform bears the unpaid interest and fees it had recognised as income (net expense I + F).
 
+A loan with credit insurance claims first (``lending.insurance.claim_on_default``): the approved claim
+leaves loan:principal for insurer:claims, so P above is what the claim did not cover.
+
 Recovery, later, one entry per (loan, reference) (key ``lending:loan:{id}:recovery:{reference}``):
 
     Dr platform:bank:{channel} R   Cr platform:income:recovery R
@@ -43,6 +46,7 @@ from fourflow.lending.collections.errors import (
 )
 from fourflow.lending.collections.models import LoanRecovery, LoanWriteOff
 from fourflow.lending.collections.service.actions import loan_delinquency
+from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
 
@@ -74,6 +78,7 @@ def write_off(session: Session, context: audit.AuditContext, loan_id: uuid.UUID,
     late = loan_delinquency(session, loan, today).delinquency
     if late.days_past_due < MINIMUM_DAYS_PAST_DUE:
         raise LoanNotDelinquentEnough(minimum=MINIMUM_DAYS_PAST_DUE - 1, days=late.days_past_due)
+    insurance.claim_on_default(session, context, loan)  # credit cover claims first: less to write off
     held = loans.accounts(session, loan)
     owed = loans.balances(session, loan)
     loss = _platform_account(session, "platform:expense:loan_loss", loan.currency)

@@ -53,6 +53,7 @@ from fourflow.lending.contracts.models import ContractSigningCode, LendingContra
 from fourflow.lending.contracts.service import pki, signing
 from fourflow.lending.contracts.service.document import render_contract
 from fourflow.lending.contracts.service.terms import ContractFee, ContractTerms, ScheduleRow
+from fourflow.lending.insurance import service as insurance
 from fourflow.lending.products import CATALOGUE, REPAYMENT_METHOD_LABELS, USE_OF_FUNDS_LABELS, RepaymentMethod
 from fourflow.notifications import service as notifications
 from fourflow.notifications.mail import MailTransport
@@ -78,6 +79,7 @@ SEND_SIGNING_CODE_TASK = "contracts:send_signing_code"
 CONTRACT_COUNTERSIGNED = "lending:contract:countersigned"
 
 ORIGINATION_FEE = N_("Origination fee")
+INSURED_BY = N_("{cover} by {insurer}, premium")
 GOVERNING_LAW = N_("Laws of the Hong Kong Special Administrative Region")
 USE_OF_FUNDS_WITH_PURPOSE = N_("{use_of_funds}: {purpose}")
 SIGNING_CODE_SUBJECT = N_("Your code to sign contract {number}")
@@ -173,7 +175,11 @@ def terms_of_offer(session: Session, offer: Any, contract_number: str, language:
         term_days=offer.tenor_days, disbursement_date=date.fromisoformat(schedule["start_on"]), schedule=rows,
         repayment_method=translate(REPAYMENT_METHOD_LABELS[RepaymentMethod(offer.repayment_method)],
                                    language),
-        use_of_funds=use_of_funds, governing_law=translate(GOVERNING_LAW, language))
+        use_of_funds=use_of_funds, governing_law=translate(GOVERNING_LAW, language),
+        insurance=tuple(ContractFee(translate(INSURED_BY, language, cover=translate(
+            insurance.COVER_LABELS[quote.cover], language), insurer=quote.insurer),
+            Money(quote.premium_amount, currency).quantized())
+            for quote in insurance.chosen_quotes(session, offer.id)))
 
 
 def _money(value: dict[str, str]) -> Money:

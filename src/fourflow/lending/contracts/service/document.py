@@ -181,6 +181,10 @@ class _Writer:
             (texts.ANNUAL_INTEREST_RATE, percent_text(terms.annual_interest_rate)),
             (texts.ANNUAL_PERCENTAGE_RATE, percent_text(terms.annual_percentage_rate)),
             (texts.FEES, fees or translate(texts.NO_FEES, self.primary)),
+            *([(texts.INSURANCE, "\n".join([*(f"{cover.description}: {money_text(cover.amount)}"
+                                               for cover in terms.insurance),
+                                             translate(texts.INSURANCE_NOTE, self.primary)]))]
+              if terms.insurance else []),
             (texts.TERM, translate(texts.TERM_DAYS, self.primary, days=terms.term_days)),
             (texts.DISBURSEMENT_DATE, terms.disbursement_date.isoformat()),
             (texts.MATURITY_DATE, terms.maturity_date.isoformat()),

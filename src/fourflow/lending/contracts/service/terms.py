@@ -47,6 +47,9 @@ class ContractTerms:
     repayment_method: str
     use_of_funds: str
     governing_law: str
+    # Optional insurance the seller chose with the offer (F27): each cover and its premium. Charged
+    # to the loan's fees at disbursement; not part of the APR or the fees above (it is optional).
+    insurance: tuple[ContractFee, ...] = ()
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:

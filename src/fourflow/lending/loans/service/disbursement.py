@@ -34,6 +34,7 @@ from fourflow.core.money import Money
 from fourflow.ledger import service as ledger
 from fourflow.ledger.errors import FloorBreached
 from fourflow.ledger.service import payments
+from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import repository
 from fourflow.lending.loans.errors import FunderCapitalInsufficient
 from fourflow.lending.loans.models import Loan, LoanDisbursement
@@ -195,6 +196,7 @@ def _activate(session: Session, context: audit.AuditContext, loan: Loan, now: da
     loan.interest_accrued_until = loan.start_on
     loan.updated_at = now
     session.flush()
+    insurance.bind_on_disbursement(session, context, loan)  # the covers chosen on the offer
     audit.record(session, context, "lending:loan:disbursed", subject_type="lending_loan", subject_id=loan.id,
                  organisation_id=loan.seller_organisation_id, before={"status": before},
                  after={"status": "active", "principal": str(principal), **paid_to,
