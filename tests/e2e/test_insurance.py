@@ -18,9 +18,9 @@ from fourflow.core.clock import FrozenClock, get_clock, set_clock
 from fourflow.demo_data import DEMO_PASSWORD
 from fourflow.lending.collections import service as collections
 from fourflow.lending.insurance import service as insurance
-from fourflow.lending.loans import service as loans
 from tests.conftest import _worker_suffix
 from tests.e2e.conftest import SCREENSHOTS, LiveServer, live_server_on
+from tests.lending import conditions_helpers
 from tests.lending.loans.conftest import accepted_offer, seller_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -44,8 +44,7 @@ def world() -> Iterator[tuple[LiveServer, uuid.UUID]]:
                 old = accepted_offer(session, seller=seller, status="open")
                 insurance.accept_offer(session, CONTEXT, old.id, seller, ["credit", "cargo"],
                                        accepted_by_user_id=None)
-                booked = loans.book_loan(session, CONTEXT, old.id, "e2e-insured-old")
-                loans.disburse(session, CONTEXT, booked.id)
+                booked = conditions_helpers.disbursed_loan(session, old.id, "e2e-insured-old")
             set_clock(FrozenClock(today))
             with server.database.unit_of_work() as session:
                 collections.write_off(session, CONTEXT, booked.id, "Seller unreachable since August")

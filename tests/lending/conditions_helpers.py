@@ -67,6 +67,11 @@ def sign_contract(session: Session, offer_id: uuid.UUID) -> LendingContract:
     return seller_actions.sign_as_seller(session, offer_id, secret=TEST_SECRET_KEY)
 
 
+def deliver_financed_goods(session: Session, loan: Loan) -> Loan:
+    """The loan's shipment, if it waits for one, arrives at its warehouse (the tracking file's event)."""
+    return seller_actions.deliver_financed_goods(session, loan, secret=TEST_SECRET_KEY)
+
+
 def meet_conditions(session: Session, loan: Loan) -> Loan:
     """Sign the contract and, when the loan waits for goods, deliver them (``demo_seller_actions``)."""
     sign_contract(session, loan.offer_id)

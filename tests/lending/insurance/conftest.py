@@ -23,8 +23,8 @@ from fourflow.ledger import service as ledger
 from fourflow.lending.insurance import service as insurance
 from fourflow.lending.insurance.insurer import registry
 from fourflow.lending.insurance.insurer.simulator import SimulatedInsurer
-from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
+from tests.lending import conditions_helpers
 from tests.lending.loans.conftest import CONTEXT, accepted_offer, clock, seller_id
 
 __all__ = ["clock", "simulator"]
@@ -55,8 +55,7 @@ def insured_loan(session: Session, covers: tuple[str, ...] = ("credit", "cargo")
     offer_id = open_offer(session)
     seller = seller_id(session)
     insurance.accept_offer(session, CONTEXT, offer_id, seller, list(covers), accepted_by_user_id=None)
-    loan = loans.book_loan(session, CONTEXT, offer_id, key)
-    return loans.disburse(session, CONTEXT, loan.id)
+    return conditions_helpers.disbursed_loan(session, offer_id, key)
 
 
 def rows(session: Session) -> dict[str, int]:

@@ -14,10 +14,9 @@ from fourflow.core.clock import FrozenClock
 from fourflow.lending.applications import service as applications
 from fourflow.lending.insurance import service as insurance
 from fourflow.lending.insurance.insurer.simulator import SimulatedInsurer
-from fourflow.lending.loans import service as loans
 from tests.helpers import choose_language, sign_in
+from tests.lending import conditions_helpers
 from tests.lending.insurance.conftest import open_offer, rows
-from tests.lending.loans.conftest import CONTEXT
 
 INSURANCE = "/api/v1/lending/insurance"
 
@@ -56,8 +55,7 @@ def test_quote_choose_and_see_the_policy_through_the_api(
     again = client.post(f"{INSURANCE}/offers/{offer_id}/quotes", headers=headers)
     assert (again.status_code, again.json()["error"]) == (409, "insurance_offer_not_open")
 
-    loan = loans.book_loan(demo, CONTEXT, offer_id, "api-1")
-    loans.disburse(demo, CONTEXT, loan.id)
+    conditions_helpers.disbursed_loan(demo, offer_id, "api-1")
     policies = client.get(f"{INSURANCE}/policies", headers=headers).json()
     assert [(policy["cover"], policy["status"], policy["premium_amount"], policy["status_name"])
             for policy in policies["items"]] == [("credit", "active", "9.86", "In force")]

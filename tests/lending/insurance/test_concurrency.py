@@ -24,6 +24,7 @@ from fourflow.lending.insurance.insurer.simulator import SimulatedInsurer
 from fourflow.lending.loans import service as loans
 from tests.conftest import _worker_suffix, fresh_database
 from tests.helpers import run_together
+from tests.lending import conditions_helpers
 from tests.lending.insurance.conftest import open_offer
 from tests.lending.loans.conftest import CONTEXT, NOW, seller_id
 
@@ -65,9 +66,18 @@ def _accepted(database: Database, covers: list[str]) -> uuid.UUID:
 
 
 def _booked(database: Database, covers: list[str]) -> uuid.UUID:
+    """Booked and its contract signed: the order-financing loan waits for its goods."""
     offer_id = _accepted(database, covers)
     with database.unit_of_work() as session:
-        return loans.book_loan(session, CONTEXT, offer_id, f"book-{offer_id}").id
+        loan_id = conditions_helpers.book(session, offer_id, f"book-{offer_id}").id
+        conditions_helpers.sign_contract(session, offer_id)
+    return loan_id
+
+
+def _deliver_goods(database: Database, loan_id: uuid.UUID) -> None:
+    """The goods arrive: the tracking file's event meets the last condition and disburses the loan."""
+    with database.unit_of_work() as session:
+        conditions_helpers.deliver_financed_goods(session, loans.get_loan(session, loan_id, None))
 
 
 def test_quotes_and_acceptance_from_many_threads(
@@ -103,9 +113,10 @@ def test_an_insured_loan_disbursed_from_many_threads_charges_the_premium_once(
     database, _clock, _simulator = committed
     loan_id = _booked(database, ["credit", "cargo"])
 
-    def disburse(_index: int) -> str:
+    def disburse(_index: int) -> str:  # the carrier's file delivered from many threads at once
+        _deliver_goods(database, loan_id)
         with database.unit_of_work() as session:
-            return loans.disburse(session, CONTEXT, loan_id).status
+            return loans.get_loan(session, loan_id, None).status
 
     results, failures = run_together(disburse, THREADS)
     assert (failures, results) == ([], ["active"] * THREADS)
@@ -122,8 +133,7 @@ def test_a_pending_policy_bound_from_many_threads_and_its_premium_paid_on_once(
     database, _clock, simulator = committed
     loan_id = _booked(database, ["credit"])
     simulator.unreachable = True
-    with database.unit_of_work() as session:
-        loans.disburse(session, CONTEXT, loan_id)
+    _deliver_goods(database, loan_id)
     simulator.unreachable = False
     with database.unit_of_work() as session:
         (cover,) = insurance.covers_of_loans(session, [loan_id])[loan_id]
@@ -151,8 +161,7 @@ def test_a_write_off_from_many_threads_claims_once_and_the_claim_is_collected_on
         committed: tuple[Database, FrozenClock, SimulatedInsurer]) -> None:
     database, clock, _simulator = committed
     loan_id = _booked(database, ["credit"])
-    with database.unit_of_work() as session:
-        loans.disburse(session, CONTEXT, loan_id)
+    _deliver_goods(database, loan_id)
     clock.set(datetime(2027, 2, 13, 12, tzinfo=UTC))
     try:
         def write_off(_index: int) -> object:

@@ -32,6 +32,7 @@ from fourflow.lending.insurance.errors import (
 from fourflow.lending.insurance.insurer import registry
 from fourflow.lending.insurance.insurer.simulator import RATES_VERSION, SimulatedInsurer
 from fourflow.lending.loans import service as loans
+from tests.lending import conditions_helpers
 from tests.lending.insurance.conftest import insured_loan, insurer_books, open_offer, rows
 from tests.lending.loans.conftest import CONTEXT, books, seller_id
 
@@ -176,9 +177,9 @@ def test_an_insurer_down_at_disbursement_binds_later(
         demo: Session, clock: FrozenClock, simulator: SimulatedInsurer) -> None:
     offer_id = open_offer(demo)
     insurance.accept_offer(demo, CONTEXT, offer_id, seller_id(demo), ["credit"], accepted_by_user_id=None)
-    booked = loans.book_loan(demo, CONTEXT, offer_id, "later-1")
+    booked = conditions_helpers.book(demo, offer_id, "later-1")
     simulator.unreachable = True
-    loan = loans.disburse(demo, CONTEXT, booked.id)
+    loan = conditions_helpers.meet_conditions(demo, booked)
     assert loan.status == "active"  # the money went out regardless
     (cover,) = insurance.covers_of_loans(demo, [loan.id])[loan.id]
     assert (cover.policy.status, cover.policy.status_reason, books(demo, loan).fees) == (
@@ -196,9 +197,9 @@ def test_a_loan_repaid_before_the_insurer_answers_lets_the_policy_lapse(
         demo: Session, clock: FrozenClock, simulator: SimulatedInsurer) -> None:
     offer_id = open_offer(demo)
     insurance.accept_offer(demo, CONTEXT, offer_id, seller_id(demo), ["credit"], accepted_by_user_id=None)
-    booked = loans.book_loan(demo, CONTEXT, offer_id, "lapse-1")
+    booked = conditions_helpers.book(demo, offer_id, "lapse-1")
     simulator.unreachable = True
-    loan = loans.disburse(demo, CONTEXT, booked.id)
+    loan = conditions_helpers.meet_conditions(demo, booked)
     simulator.unreachable = False
     loans.apply_payout(demo, CONTEXT, loan.seller_organisation_id, D("10000.00"), "USD", "all-of-it")
     assert loan.status == "closed"

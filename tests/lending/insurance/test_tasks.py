@@ -13,7 +13,7 @@ from fourflow.lending.collections import service as collections
 from fourflow.lending.insurance import service as insurance
 from fourflow.lending.insurance.insurer.simulator import SimulatedInsurer
 from fourflow.lending.insurance.tasks import bind_pending, remit_premiums, settle_claims
-from fourflow.lending.loans import service as loans
+from tests.lending import conditions_helpers
 from tests.lending.insurance.conftest import open_offer
 from tests.lending.loans.conftest import CONTEXT, seller_id
 
@@ -22,9 +22,9 @@ def test_binding_remitting_and_settling_jobs_do_each_thing_once(
         database: Database, demo: Session, clock: FrozenClock, simulator: SimulatedInsurer) -> None:
     offer_id = open_offer(demo)
     insurance.accept_offer(demo, CONTEXT, offer_id, seller_id(demo), ["credit"], accepted_by_user_id=None)
-    loan = loans.book_loan(demo, CONTEXT, offer_id, "jobs-1")
+    loan = conditions_helpers.book(demo, offer_id, "jobs-1")
     simulator.unreachable = True
-    loans.disburse(demo, CONTEXT, loan.id)
+    conditions_helpers.meet_conditions(demo, loan)
     demo.flush()
     assert (bind_pending(database), remit_premiums(database)) == (0, 0)  # insurer down: left for later
     simulator.unreachable = False
