@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from fourflow.insights.models import SellerReminder
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
 from fourflow.lending.contracts.models import LendingContract
+from fourflow.lending.insurance.models import InsuranceClaim, InsurancePolicy, InsuranceQuote
 from fourflow.lending.loans.models import Loan
 from fourflow.risk.models import RiskDecision
 from fourflow.tradedata.service import figures
@@ -47,6 +48,10 @@ OBJECTS_OF_SELLER_B = {
                    "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "reminder_id": "SELECT r.id FROM insight_reminders r JOIN organisations o "
                    "ON o.id = r.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "policy_id": "SELECT p.id FROM lending_insurance_policies p JOIN organisations o "
+                 "ON o.id = p.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "claim_id": "SELECT c.id FROM lending_insurance_claims c JOIN organisations o "
+                "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Monitoring alerts are for risk staff only (their routes are platform-only).
     "alert_id": "SELECT gen_random_uuid()",
     # So are the controls and recalls confirmed alerts put in place.
@@ -70,7 +75,7 @@ PLATFORM_ONLY = ("/api/v1/ledger/transfers/", "/api/v1/ledger/entries/",
                  "/api/v1/ledger/reconciliation/", "/api/v1/risk/rule-sets/", "/api/v1/risk/models/",
                  "/api/v1/lending/review-queue/", "/api/v1/lending/monitoring/")
 PLATFORM_ONLY_ACTIONS = ("/replay", "/disburse", "/write-off", "/recoveries", "/stock/lock",
-                         "/stock/release")
+                         "/stock/release", "/bind", "/remit-premium", "/settle")
 # A valid body for each route that takes one, so only ownership can make it fail.
 VALID_BODIES = {
     "/invitations": {"email": "x@example.com", "role": "seller_finance"},
@@ -97,7 +102,8 @@ MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit
                   "mail_messages", "lending_collection_actions", "lending_loan_write_offs",
                   "lending_loan_recoveries", "lending_stock_lock_events",
                   "lending_monitoring_alerts", "risk_seller_controls", "lending_loan_recalls",
-                  "insight_reminders")
+                  "insight_reminders", "lending_insurance_quotes", "lending_insurance_policies",
+                  "lending_insurance_claims")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -142,6 +148,7 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
     decision = _a_decision_of(demo, uuid.UUID(str(organisation)))
     _an_application_and_offer_of(demo, uuid.UUID(str(organisation)), decision)
     _a_reminder_of(demo, uuid.UUID(str(organisation)))
+    _a_policy_and_claim_of(demo, uuid.UUID(str(organisation)))
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 
@@ -249,6 +256,36 @@ def _an_application_and_offer_of(session: Session, seller: uuid.UUID, decision: 
         booking_key="tenant-loan", start_on=now.date(), maturity_on=now.date() + timedelta(days=90),
         interest_accrued_until=None, accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0),
         booked_at=now, updated_at=now))
+    session.flush()
+
+
+def _a_policy_and_claim_of(session: Session, seller: uuid.UUID) -> None:
+    """Credit cover on seller B's loan, and a claim on it."""
+    now = datetime.now(UTC)
+    offer_id, loan_id = session.execute(text(
+        "SELECT offer_id, id FROM lending_loans WHERE seller_organisation_id = :s"), {"s": seller}).one()
+    quote = InsuranceQuote(
+        id=uuid.uuid4(), offer_id=offer_id, seller_organisation_id=seller, cover="credit",
+        insurer="harbour-mutual", insurer_reference="HMQ-TENANT",
+        pricing_version="harbour-mutual-rates@2026-12", currency="USD", insured_amount=Decimal("100"), cover_days=90, premium_rate=Decimal("0.012"),
+        premium_amount=Decimal("5.00"), indemnity_rate=Decimal("0.9"), inputs={}, status="chosen",
+        created_at=now, chosen_at=now, chosen_by_user_id=None)
+    policy = InsurancePolicy(
+        id=uuid.uuid4(), quote_id=quote.id, loan_id=loan_id, seller_organisation_id=seller, cover="credit",
+        insurer="harbour-mutual", insurer_reference="HMP-TENANT", currency="USD",
+        insured_amount=Decimal("100"), premium_amount=Decimal("5.00"), indemnity_rate=Decimal("0.9"), starts_on=now.date(),
+        ends_on=now.date() + timedelta(days=90), status="active", status_reason=None,
+        premium_remitted_at=None, created_at=now, bound_at=now, updated_at=now)
+    claim = InsuranceClaim(
+        id=uuid.uuid4(), policy_id=policy.id, loan_id=loan_id, seller_organisation_id=seller,
+        reason="default", insurer_reference="HMC-TENANT", currency="USD", loss_on=now.date(), loss_amount=Decimal("100"),
+        approved_amount=Decimal("90"), status="approved", decision_reason="covered", paid_on=None,
+        payment_reference=None, created_at=now, updated_at=now)
+    session.add(quote)
+    session.flush()
+    session.add(policy)
+    session.flush()
+    session.add(claim)
     session.flush()
 
 
