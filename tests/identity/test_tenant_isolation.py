@@ -267,18 +267,21 @@ def _a_policy_and_claim_of(session: Session, seller: uuid.UUID) -> None:
     quote = InsuranceQuote(
         id=uuid.uuid4(), offer_id=offer_id, seller_organisation_id=seller, cover="credit",
         insurer="harbour-mutual", insurer_reference="HMQ-TENANT",
-        pricing_version="harbour-mutual-rates@2026-12", currency="USD", insured_amount=Decimal("100"), cover_days=90, premium_rate=Decimal("0.012"),
+        pricing_version="harbour-mutual-rates@2026-12", currency="USD", insured_amount=Decimal("100"),
+        cover_days=90, premium_rate=Decimal("0.012"),
         premium_amount=Decimal("5.00"), indemnity_rate=Decimal("0.9"), inputs={}, status="chosen",
         created_at=now, chosen_at=now, chosen_by_user_id=None)
     policy = InsurancePolicy(
         id=uuid.uuid4(), quote_id=quote.id, loan_id=loan_id, seller_organisation_id=seller, cover="credit",
         insurer="harbour-mutual", insurer_reference="HMP-TENANT", currency="USD",
-        insured_amount=Decimal("100"), premium_amount=Decimal("5.00"), indemnity_rate=Decimal("0.9"), starts_on=now.date(),
+        insured_amount=Decimal("100"), premium_amount=Decimal("5.00"), indemnity_rate=Decimal("0.9"),
+        starts_on=now.date(),
         ends_on=now.date() + timedelta(days=90), status="active", status_reason=None,
         premium_remitted_at=None, created_at=now, bound_at=now, updated_at=now)
     claim = InsuranceClaim(
         id=uuid.uuid4(), policy_id=policy.id, loan_id=loan_id, seller_organisation_id=seller,
-        reason="default", insurer_reference="HMC-TENANT", currency="USD", loss_on=now.date(), loss_amount=Decimal("100"),
+        reason="default", insurer_reference="HMC-TENANT", currency="USD", loss_on=now.date(),
+        loss_amount=Decimal("100"),
         approved_amount=Decimal("90"), status="approved", decision_reason="covered", paid_on=None,
         payment_reference=None, created_at=now, updated_at=now)
     session.add(quote)
