@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Select, create_engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from fourflow.core.settings import Settings
+
+Row = TypeVar("Row")
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -51,6 +54,16 @@ def make_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 2
         # Timestamps are stored and compared in UTC regardless of the server's zone.
         connect_args={"options": "-c timezone=UTC"},
     )
+
+
+def locked(statement: Select[Row]) -> Select[Row]:
+    """``SELECT … FOR UPDATE`` whose rows also replace what the session holds of them.
+
+    A row is locked to decide on its current state; without ``populate_existing`` an object the
+    session loaded before the lock (and that another transaction changed since) keeps its old
+    attributes, because the identity map wins over the row just read. Whether it did depended on
+    garbage collection, so such a decision went wrong only now and then."""
+    return statement.with_for_update().execution_options(populate_existing=True)
 
 
 WROTE = "fourflow_wrote"

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, Uuid, bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.identity.models import ApiClient, Invitation, Organisation, User, UserSession
 from fourflow.identity.principal import Principal
@@ -115,7 +116,7 @@ def visible_user(session: Session, user_id: uuid.UUID, principal: Principal) -> 
 def user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
     statement = select(User).where(User.email == email.lower())
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 
@@ -157,7 +158,7 @@ def invitation_by_token_digest(session: Session, digest: str, *,
                                for_update: bool = False) -> Invitation | None:
     statement = select(Invitation).where(Invitation.token_digest == digest)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.insights.models import SellerReminder
 
@@ -28,7 +29,7 @@ def reminder(session: Session, reminder_id: uuid.UUID, seller_organisation_id: u
     if seller_organisation_id is not None:
         statement = statement.where(SellerReminder.seller_organisation_id == seller_organisation_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 

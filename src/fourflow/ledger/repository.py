@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from fourflow.core.database import mark_written
+from fourflow.core.database import locked, mark_written
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.ledger.models import (
     BankStatementLine,
@@ -192,7 +192,7 @@ def payment_by_id(session: Session, payment_id: uuid.UUID) -> Payment | None:
 
 def payment_for_update(session: Session, payment_id: uuid.UUID) -> Payment | None:
     """Row-locked: one worker at a time drives a payment forward."""
-    return session.execute(select(Payment).where(Payment.id == payment_id).with_for_update()
+    return session.execute(locked(select(Payment).where(Payment.id == payment_id))
                            ).scalar_one_or_none()
 
 

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
 
@@ -36,7 +37,7 @@ def application(session: Session, application_id: uuid.UUID, seller_organisation
     """``for_update`` locks the row until the transaction ends (submissions and reviews queue on it)."""
     statement = _applications(seller_organisation_id).where(FinancingApplication.id == application_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 
@@ -53,7 +54,7 @@ def offer(session: Session, offer_id: uuid.UUID, seller_organisation_id: uuid.UU
           for_update: bool = False) -> FinancingOffer | None:
     statement = _offers(seller_organisation_id).where(FinancingOffer.id == offer_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.collections.models import (
     CollectionAction,
@@ -96,7 +97,7 @@ def insert_alert_if_new(session: Session, values: dict[str, object]) -> uuid.UUI
 def alert(session: Session, alert_id: uuid.UUID, *, for_update: bool = False) -> MonitoringAlert | None:
     statement = select(MonitoringAlert).where(MonitoringAlert.id == alert_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 
@@ -113,7 +114,7 @@ def alerts(session: Session, request: PageRequest, *, status: str | None = None,
 def recall(session: Session, recall_id: uuid.UUID, *, for_update: bool = False) -> LoanRecall | None:
     statement = select(LoanRecall).where(LoanRecall.id == recall_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.contracts.models import ContractSigningCode, LendingContract, PlatformKey
 
@@ -67,7 +68,7 @@ def contract(session: Session, contract_id: uuid.UUID, seller_organisation_id: u
     """``for_update`` locks the row until the transaction ends: signings of one contract queue."""
     statement = _contracts(seller_organisation_id).where(LendingContract.id == contract_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.insurance.models import InsuranceClaim, InsurancePolicy, InsuranceQuote
 
@@ -41,7 +42,7 @@ def policy(session: Session, policy_id: uuid.UUID, seller_organisation_id: uuid.
            for_update: bool = False) -> InsurancePolicy | None:
     statement = _policies(seller_organisation_id).where(InsurancePolicy.id == policy_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 
@@ -50,7 +51,7 @@ def policies_of_loan(session: Session, loan_id: uuid.UUID, *,
     statement = (select(InsurancePolicy).where(InsurancePolicy.loan_id == loan_id)
                  .order_by(InsurancePolicy.cover))
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return list(session.execute(statement).scalars())
 
 
@@ -91,7 +92,7 @@ def claim(session: Session, claim_id: uuid.UUID, seller_organisation_id: uuid.UU
     if seller_organisation_id is not None:
         statement = statement.where(InsuranceClaim.seller_organisation_id == seller_organisation_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.loans.models import (
     Loan,
@@ -48,7 +49,7 @@ def loan(session: Session, loan_id: uuid.UUID, seller_organisation_id: uuid.UUID
          for_update: bool = False) -> Loan | None:
     statement = _loans(seller_organisation_id).where(Loan.id == loan_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 
@@ -75,7 +76,7 @@ def active_loans_of_seller(session: Session, seller_organisation_id: uuid.UUID, 
                                     Loan.status == "active")
                  .order_by(Loan.disbursed_at, Loan.id))
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return list(session.execute(statement).scalars())
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.risk.models import SellerControl
 
@@ -26,7 +27,7 @@ def by_source(session: Session, source_reference: str, control: str) -> SellerCo
 def get(session: Session, control_id: uuid.UUID, *, for_update: bool = False) -> SellerControl | None:
     statement = select(SellerControl).where(SellerControl.id == control_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = locked(statement)
     return session.execute(statement).scalar_one_or_none()
 
 
