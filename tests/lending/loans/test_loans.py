@@ -121,6 +121,15 @@ def test_a_bullet_loan_from_booking_to_closing(demo: Session, clock: FrozenClock
     assert (again.created, again.payout.id) == (False, applied.payout.id)
     assert rows(demo) == before
 
+    # A new payout after the loan closed repays nothing: all 500.00 reach the wallet.
+    later = service.apply_payout(demo, CONTEXT, loan.seller_organisation_id, D("500.00"), "USD", "AMZ-2")
+    assert (later.created, later.repayments, later.payout.released_amount) == (True, [], D("500.00"))
+    closed = books(demo, loan)
+    assert (closed.principal, closed.interest, closed.fees) == (D("0.00"),) * 3
+    assert closed.wallet - end.wallet == D("500.00")
+    assert loan.status == "closed"
+    assert ledger.check_invariants(demo).hold
+
 
 def test_a_payout_sweep_takes_the_minimum_due(demo: Session, clock: FrozenClock) -> None:
     """10,000.00 USD at 12 % for 90 days, receivables financing (25 % of each payout, a minimum every
