@@ -192,6 +192,26 @@ def test_operations_disburse_a_loan(client: TestClient, demo: Session, clock: Fr
                         {"key": f"lending:loan:{loan.id}:disbursement"}).scalar_one() == 1
 
 
+def test_operations_see_loans_paying_their_supplier(client: TestClient, demo: Session,
+                                                    clock: FrozenClock) -> None:
+    """A loan whose supplier payment no channel has taken yet is listed apart, with the payment's
+    state in the reader's language."""
+    supplier = service.SupplierPayee("Dongguan Precision Parts Co., Ltd.", "CN6212260200001234567", "CN")
+    offer = accepted_offer(demo, seller=seller_id(demo))
+    loan = meet_conditions(demo, book(demo, offer.id, "paying-1", supplier=supplier))
+    assert loan.status == "disbursing"
+    csrf = _signed_in(client, OPERATIONS)
+    page = client.get("/operations").text
+    section = page[page.index('id="loans-paying-suppliers"'):]
+    assert "Paying suppliers" in section
+    assert re.search(r"Dongguan Precision Parts Co., Ltd.</td>\s*<td class=\"number\">9,900.00 USD", section)
+    assert ">Requested</span>" in page  # the payment waits for a channel
+    choose_language(client, "zh_Hans", csrf)
+    chinese = client.get("/operations").text
+    assert "正在向供应商付款" in chinese
+    assert ">已申请</span>" in chinese
+
+
 def test_the_loans_are_paginated(client: TestClient, demo: Session, clock: FrozenClock) -> None:
     for number in range(6):
         offer = accepted_offer(demo, seller=seller_id(demo), amount=f"{1000 + number}.00")

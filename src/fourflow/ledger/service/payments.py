@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
 from fourflow.core import jobs
+from fourflow.core.i18n import N_
 from fourflow.core.money import validate_currency
 from fourflow.core.pagination import Page, PageRequest
 from fourflow.identity import service as identity
@@ -40,6 +41,11 @@ from fourflow.ledger.service import journal
 SEND_PAYMENT_TASK = "ledger:send_payment"
 PAYOUT_SOURCES = frozenset({"seller:wallet", "funder:available"})
 UNFINISHED_STATES = ("requested", "sending", "unknown")
+# What each state means to the operations team that watches payments go out (msgids).
+PAYMENT_STATE_LABELS = {
+    "requested": N_("Requested"), "sending": N_("Sending"), "sent": N_("Sent to the channel"),
+    "unknown": N_("Outcome unknown (checking)"), "settled": N_("Settled"), "failed": N_("Failed"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,15 +34,23 @@ DISBURSED = N_("Loan disbursed: {amount} paid into the wallet of {seller}.")
 SUPPLIER_PAYMENT_SENT = N_("Loan disbursing: {amount} is being paid to {supplier}, the supplier of {seller}.")
 
 
+def payment_state(state: str) -> str:
+    known = payments.PAYMENT_STATE_LABELS.get(state)
+    return translate(known) if known else state
+
+
 def _operations_page(request: Request, session: Session, principal: Principal, *, page: int = 1,
                      notice: str | None = None, error: str | None = None, status_code: int = 200) -> Response:
     awaiting = loans.list_loans(session, None, "awaiting_disbursement", PageRequest(page=page, page_size=10))
+    # Loans whose supplier payment a channel has not taken yet: no longer awaiting, not yet active.
+    paying = loans.list_loans(session, None, "disbursing", PageRequest(page=1, page_size=10))
     sellers = {organisation.id: organisation.name
                for organisation in identity.organisations_of_kind(session, OrganisationKind.SELLER.value)}
     waiting_for = {loan.id: [view for view in condition_views(session, loan) if not view["met"]]
                    for loan in awaiting.items}
     return render(request, "operations.html", {
-        "awaiting": awaiting, "sellers": sellers, "label": label, "waiting_for": waiting_for,
+        "awaiting": awaiting, "paying": paying, "sellers": sellers,
+        "payment_state": payment_state, "label": label, "waiting_for": waiting_for,
         "may_disburse": principal.can(Permission.MOVE_MONEY), "notice": notice, "error": error,
         "banks": reconciliation.bank_accounts_overview(session),
         "channels": payments.channel_health(session, payment_router(request_database(request).engine)),
