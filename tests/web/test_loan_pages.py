@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -107,6 +107,14 @@ def test_the_page_shows_exact_balances_schedule_and_repayments(client: TestClien
     assert '"values": ["500.00"]' in page.text
     assert 'data-chart="series"' in page.text
     assert f'href="/loans/{loan.id}/statement.csv"' in section
+    # The day after the maturity on 14 November with 9,598.63 unpaid, the loan reads overdue.
+    clock.set(datetime(2026, 11, 15, 9, tzinfo=UTC))
+    client.cookies.clear()  # the session of a month ago has expired
+    _signed_in(client, SELLER)
+    later = client.get("/loans").text
+    later_section = later[later.index(f'id="loan-{loan.id}"'):]
+    assert '<span class="badge error">Overdue since 2026-11-14</span>' in later_section
+    assert "Repaying" not in later_section[:later_section.index("</section>")]
 
 
 def test_the_statement_csv_has_every_posting_with_a_running_balance(client: TestClient, demo: Session,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -103,8 +104,17 @@ def evaluation_views(session: Session, loan: Any) -> list[dict[str, Any]]:
             for evaluation in loans.evaluations(session, loan)]
 
 
+def _overdue_since(session: Session, loan: Any) -> date | None:
+    """The due day of the oldest instalment an active loan has not paid: it reads "Overdue", not
+    "Repaying"."""
+    if loan.status != "active":
+        return None
+    return collections.loan_delinquency(session, loan).delinquency.oldest_unpaid_due_on
+
+
 def _loan_view(session: Session, loan: Any) -> dict[str, Any]:
     return {"loan": loan, "balances": loans.balances(session, loan),
+            "overdue_since": _overdue_since(session, loan),
             "conditions": condition_views(session, loan), "evaluations": evaluation_views(session, loan),
             "next_due": loans.next_due(session, loan),
             "schedule": loans.schedule(session, loan).instalments,
