@@ -72,6 +72,8 @@ def test_order_financing_waits_for_signatures_and_goods_evaluated_on_each_event(
     latest = service.latest_reasons(demo, loan)["goods_arrived"]
     assert service.describe_reason(latest.reason, latest.inputs, "en") == (
         f"Shipment {tracking} is in transit, not yet arrived at {WAREHOUSE}.")
+    assert service.describe_reason(latest.reason, latest.inputs, "zh_Hans") == (
+        f"运单 {tracking} 当前状态为 运输中，尚未到达 {WAREHOUSE}。")
     clock.advance(timedelta(minutes=5))
     ingest_tracking(demo, loan.seller_organisation_id, tracking)  # delivered into the warehouse
     demo.refresh(loan)

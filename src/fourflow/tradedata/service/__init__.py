@@ -24,10 +24,16 @@ from fourflow.tradedata.service.risk_inputs import (
     buyer_orders,
     seller_identifiers,
 )
-from fourflow.tradedata.service.shipments import Checkpoint, arrival_at_warehouse, shipment_checkpoints
+from fourflow.tradedata.service.shipments import (
+    SHIPMENT_STATUS_LABELS,
+    Checkpoint,
+    arrival_at_warehouse,
+    shipment_checkpoints,
+)
 
 __all__ = [
     "BUSINESS_SALES_CHANNELS",
+    "SHIPMENT_STATUS_LABELS",
     "TRACKING_EVENTS_INGESTED",
     "BuyerOrder",
     "Checkpoint",

@@ -9,8 +9,21 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from fourflow.core.i18n import N_
 from fourflow.tradedata import repository
 from fourflow.tradedata.records import ShipmentStatus
+
+# The carrier-independent statuses as readers see them (msgids).
+SHIPMENT_STATUS_LABELS = {
+    ShipmentStatus.INFO_RECEIVED.value: N_("announced to the carrier"),
+    ShipmentStatus.IN_TRANSIT.value: N_("in transit"),
+    ShipmentStatus.CUSTOMS_HOLD.value: N_("held at customs"),
+    ShipmentStatus.OUT_FOR_DELIVERY.value: N_("out for delivery"),
+    ShipmentStatus.DELIVERED.value: N_("delivered"),
+    ShipmentStatus.EXCEPTION.value: N_("held up by a carrier exception"),
+    ShipmentStatus.RETURNED.value: N_("returned to the sender"),
+    ShipmentStatus.ARRIVED_AT_WAREHOUSE.value: N_("arrived at a warehouse"),
+}
 
 
 @dataclass(frozen=True, slots=True)

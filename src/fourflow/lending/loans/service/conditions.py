@@ -103,7 +103,8 @@ class RuleResult:
 def describe_reason(reason: str, inputs: dict[str, Any], language: Language | None = None) -> str:
     params = {name: str(inputs.get(name) or "")
               for name in ("tracking_number", "warehouse", "status", "arrived_at")}
-    params["status"] = params["status"].replace("_", " ")  # the carrier's status code, as words
+    status = tradedata.SHIPMENT_STATUS_LABELS.get(params["status"])
+    params["status"] = translate(status, language) if status else params["status"].replace("_", " ")
     if params["arrived_at"]:  # stored exactly (ISO 8601); shown to the minute, in UTC
         params["arrived_at"] = datetime.fromisoformat(params["arrived_at"]).astimezone(UTC).strftime(
             "%Y-%m-%d %H:%M UTC")
