@@ -4,6 +4,7 @@ test transaction): each posts exactly once."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,6 +18,8 @@ from fourflow.core.database import Database, make_engine
 from fourflow.demo_data import load_demo_data
 from fourflow.ledger import service as ledger
 from fourflow.lending.loans import service
+from fourflow.risk.models import DRAWDOWN_HOLD
+from fourflow.risk.service import controls
 from tests.conftest import _worker_suffix, fresh_database
 from tests.helpers import run_together
 from tests.lending.conditions_helpers import (
@@ -225,3 +228,36 @@ def test_a_supplier_payment_followed_by_many_threads_books_the_loan_once(
         loan = service.get_loan(session, loan_id, None)
         assert books(session, loan).principal == Decimal("10000.00")
         assert ledger.check_invariants(session).hold
+
+
+def test_a_disbursement_waits_for_a_drawdown_hold_being_imposed(
+        committed: tuple[Database, uuid.UUID, uuid.UUID]) -> None:
+    """A risk officer's hold is being imposed (not committed yet) when operations ask to disburse: the
+    disbursement waits for it and is refused by it (the loan's unmet conditions would be the reason
+    if it had gone ahead on what it read before the hold committed)."""
+    database, seller, _other = committed
+    loan_id = _booked(database, seller)
+    refused: list[str] = []
+
+    def disburse() -> None:
+        try:
+            with database.unit_of_work() as session:
+                service.disburse(session, CONTEXT, loan_id)
+        except Exception as failure:  # noqa: BLE001 - the refusal is what the test looks at
+            refused.append(type(failure).__name__)
+
+    asking = threading.Thread(target=disburse)
+    with database.unit_of_work() as imposing:
+        hold = controls.impose(imposing, CONTEXT, seller, DRAWDOWN_HOLD, source_reference=f"test:{loan_id}",
+                               reasons=[], imposed_reason="Sales collapsed", imposed_by_user_id=None)
+        asking.start()
+        asking.join(timeout=1)
+        assert asking.is_alive()  # waiting on the seller's drawdown lock
+    asking.join(timeout=60)
+    try:
+        assert refused == ["DrawdownOnHold"]
+        with database.unit_of_work() as session:
+            assert service.get_loan(session, loan_id, None).status == "awaiting_disbursement"
+    finally:
+        with database.unit_of_work() as session:
+            controls.release(session, CONTEXT, hold.id, "Test over", released_by_user_id=None)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.risk.models import SellerControl
+
+
+def serialise_drawdowns(session: Session, seller_organisation_id: uuid.UUID, *, paying_out: bool) -> None:
+    """The seller's drawdown lock, to the end of the transaction: pay-outs share it, imposing a hold
+    takes it alone. A pay-out that found no hold commits before a hold can be imposed; one that
+    starts while a hold is being imposed waits for it and then reads it."""
+    function = "pg_advisory_xact_lock_shared" if paying_out else "pg_advisory_xact_lock"
+    session.execute(text(f"SELECT {function}(hashtextextended(:key, 0))"),
+                    {"key": f"risk:drawdowns:{seller_organisation_id}"})
 
 
 def add(session: Session, control: SellerControl) -> None:

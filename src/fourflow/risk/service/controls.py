@@ -68,6 +68,8 @@ def impose(session: Session, context: audit.AuditContext, seller_organisation_id
         raise SellerControlUnknown(field="control", control=control, controls=", ".join(SELLER_CONTROLS))
     if not imposed_reason or not imposed_reason.strip():
         raise ControlReasonMissing(field="reason")
+    if control == DRAWDOWN_HOLD:
+        repository.serialise_drawdowns(session, seller_organisation_id, paying_out=False)
     existing = repository.by_source(session, source_reference, control)
     if existing is not None:
         return existing
@@ -126,7 +128,10 @@ def list_controls(session: Session, request: PageRequest, *, seller_organisation
 
 
 def ensure_drawdowns_allowed(session: Session, seller_organisation_id: uuid.UUID) -> None:
-    """Raises DrawdownOnHold while a hold stands on the seller (the oldest one is named)."""
+    """Raises DrawdownOnHold while a hold stands on the seller (the oldest one is named). Call it in
+    the pay-out's transaction: the seller's drawdown lock it takes keeps a hold from being imposed
+    until the pay-out commits."""
+    repository.serialise_drawdowns(session, seller_organisation_id, paying_out=True)
     for row in repository.standing(session, seller_organisation_id):
         if row.control == DRAWDOWN_HOLD:
             raise DrawdownOnHold(since=row.imposed_at.date().isoformat(), reason=row.imposed_reason)
