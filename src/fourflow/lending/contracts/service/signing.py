@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import general, signers, timestamps
 from pyhanko.sign.fields import SigAuthType, SigFieldSpec, SigSeedSubFilter
 from pyhanko.stamp import TextStampStyle
@@ -125,17 +126,41 @@ def sign_as_platform(session: Session, context: AuditContext, pdf: bytes, *, con
 def _sign(pdf: bytes, metadata: signers.PdfSignatureMetadata, box: tuple[float, float, float, float],
           signer_keys: KeyPair, root: KeyPair, tsa: KeyPair, now: datetime) -> bytes:
     chain = SimpleCertificateStore.from_certs([root.asn1_certificate()])  # type: ignore[no-untyped-call]
-    signer = signers.SimpleSigner(signing_cert=signer_keys.asn1_certificate(),
-                                  signing_key=signer_keys.asn1_private_key(), cert_registry=chain)
+    certificate = signer_keys.asn1_certificate()
+    signer = signers.SimpleSigner(signing_cert=certificate, signing_key=signer_keys.asn1_private_key(),
+                                  cert_registry=chain)
     # The platform's own TSA (a real RFC 3161 token signed by the TSA key), on the process clock.
     timestamper = PlatformTimeStamper(tsa, chain, now)
     left, bottom, right, top = (round(side) for side in box)
     field = SigFieldSpec(sig_field_name=str(metadata.field_name), on_page=-1, box=(left, bottom, right, top))
     pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper, stamp_style=STAMP_STYLE,
                                    new_field_spec=field)
-    output = run_to_completion(pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))))
+    # pyHanko sizes the space for the signature by making a whole trial signature (a third of the
+    # work); a signature of the same shape needs the same space, so it is sized once per shape.
+    shape = (len(certificate.dump()), hashlib.sha256(root.certificate_pem().encode()
+                                                             + tsa.certificate_pem().encode()).digest(),
+             str(metadata.md_algorithm))
+    reserved = _RESERVED_BY_SHAPE.get(shape)
+    output = run_to_completion(pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
+                                                         bytes_reserved=reserved))
     signed: bytes = output.getvalue()
+    if reserved is None and len(_RESERVED_BY_SHAPE) < MAX_SIGNATURE_SHAPES:
+        _RESERVED_BY_SHAPE[shape] = _reserved_space(signed)
     return signed
+
+
+# The space pyHanko reserved for a signature (hex digits, its own estimate with its 50 % margin), by
+# the shape of the signature: the length of the signing certificate, the CA and TSA certificates
+# and the digest algorithm (the rest of the CMS object is the same size every time).
+_RESERVED_BY_SHAPE: dict[tuple[int, bytes, str], int] = {}
+MAX_SIGNATURE_SHAPES = 1024
+
+
+def _reserved_space(signed: bytes) -> int:
+    """The hex digits between ``<`` and ``>`` of the newest signature's /Contents."""
+    newest = PdfFileReader(io.BytesIO(signed)).embedded_signatures[-1]
+    byte_range = newest.sig_object["/ByteRange"]
+    return int(byte_range[2]) - int(byte_range[1]) - 2
 
 
 class PlatformTimeStamper(timestamps.DummyTimeStamper):
