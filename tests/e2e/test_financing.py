@@ -1,18 +1,28 @@
 """Apply in minutes, in a real browser: a seller signs in, opens Financing, fills in the form the
-prefill started, submits, reads the offer and accepts it, in at most 15 interactions. Then the
-Financing page (form, offer) and the review queue at desktop and phone width in both languages: no
-horizontal scrolling, and a screenshot kept for review."""
+prefill started, submits, reads the offer, accepts it, takes the loan and signs its contract with the
+mailed one-time code (the platform countersigns and the loan is disbursed), in at most 15
+interactions; a marketplace payout then repays it and the Loans page shows it repaid, the ledger
+balanced. Then the Financing page (form, offer) and the review queue at desktop and phone width in
+both languages: no horizontal scrolling, and a screenshot kept for review."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
+from fourflow.audit.service import AuditContext
+from fourflow.core.pagination import PageRequest
 from fourflow.demo_data import DEMO_PASSWORD
+from fourflow.ledger import service as ledger
+from fourflow.lending.contracts.service import pki
+from fourflow.lending.loans import service as loans
 from fourflow.risk.service import rule_sets
 from fourflow.tradedata.simulation.loader import load_world
 from tests.conftest import TEST_SECRET_KEY, _worker_suffix
@@ -42,6 +52,7 @@ def lending_world(live: LiveServer) -> LiveServer:
                    end_month=datetime.now(UTC).date().replace(day=1))
         register_scorecard(session)
         rule_sets.install_defaults(session)
+        pki.ensure_platform_pki(session, secret=TEST_SECRET_KEY)
     return live
 
 
@@ -79,7 +90,20 @@ def _sign_in(page: Page, live_server: str, email: str) -> None:
     page.wait_for_url(f"{live_server}/")
 
 
-def test_a_seller_applies_and_accepts_the_offer(browser: Browser, lending_world: LiveServer) -> None:
+def _mailed_code(live: LiveServer, recipient: str) -> str:
+    """The worker sends the mail queued by the request; the seller reads the code in it."""
+    live.run_pending_jobs()
+    with live.database.unit_of_work() as session:
+        body = session.execute(text(
+            "SELECT body_text FROM mail_messages WHERE recipient = :recipient AND subject LIKE "
+            "'Your code to sign contract%' ORDER BY created_at DESC LIMIT 1"),
+            {"recipient": recipient}).scalar_one()
+    found = re.search(r"\n    (\d{6})\n", body)
+    assert found is not None, body
+    return found.group(1)
+
+
+def test_a_seller_applies_and_the_loan_runs_until_repaid(browser: Browser, lending_world: LiveServer) -> None:
     live = lending_world
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
@@ -112,7 +136,44 @@ def test_a_seller_applies_and_accepts_the_offer(browser: Browser, lending_world:
         seller.click("#accept-offer")
         expect(page.locator("#result")).to_contain_text("You accepted this offer")
         expect(page.locator("#applications")).to_contain_text("Accepted")
+
+        # The loan waits for the signed contract; the seller signs it with the mailed code.
+        seller.click("#take-loan")
+        page.wait_for_url(f"{live.url}/loans*")
+        loan = page.locator("section.loan").first
+        expect(loan).to_contain_text("Awaiting disbursement")
+        seller.click("button.request-signing-code")
+        expect(page.locator(".notice.success")).to_have_text(
+            f"We mailed a one-time code to {SELLER}; enter it below to sign the contract.")
+        seller.fill("input.signing-code", _mailed_code(live, SELLER))
+        seller.click("button.sign-contract")
+        expect(page.locator(".notice.success")).to_have_text(
+            "You signed the contract and the platform countersigned it.")
+        # The countersignature met the last condition: the money is in the wallet, the loan repaying.
+        expect(loan.locator(".badge").first).to_have_text("Repaying")
+        expect(loan.locator(".figure").first).to_have_text("5,000.00 USD")
         assert seller.interactions <= MAXIMUM_INTERACTIONS, seller.interactions
+        screenshot(page, "financing-loan-signed-desktop-en")
+
+        # The marketplace pays out 20,000.00 the same day: a quarter of it, 5,000.00, is all the loan
+        # owes (no interest has accrued yet), and the loan is closed.
+        with live.database.unit_of_work() as session:
+            seller_id = uuid.UUID(str(session.execute(text(
+                "SELECT organisation_id FROM users WHERE email = :email"), {"email": SELLER}).scalar_one()))
+            taken = loans.list_loans(session, seller_id, None, PageRequest(page=1, page_size=5)).items[0]
+            applied = loans.apply_payout(session, AuditContext.system(), seller_id, Decimal("20000.00"),
+                                         "USD", f"AMZ-E2E-{uuid.uuid4().hex[:8]}")
+            assert [(row.loan_id, row.interest_amount, row.principal_amount)
+                    for row in applied.repayments] == [(taken.id, Decimal("0.00"), Decimal("5000.00"))]
+            assert applied.payout.released_amount == Decimal("15000.00")
+        page.reload()
+        expect(loan.locator(".badge").first).to_have_text("Repaid")
+        expect(loan.locator(".figure").first).to_have_text("0.00 USD")
+        with live.database.unit_of_work() as session:
+            assert loans.get_loan(session, taken.id, None).status == "closed"
+            assert loans.balances(session, taken).is_zero()
+            invariants = ledger.check_invariants(session)
+            assert (invariants.unbalanced_currencies, invariants.accounts_out_of_step) == ({}, [])
     finally:
         context.close()
 

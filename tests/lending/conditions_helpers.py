@@ -50,8 +50,14 @@ def ingest_tracking(session: Session, seller: uuid.UUID, tracking_number: str, w
 
 def sign_contract(session: Session, offer_id: uuid.UUID) -> LendingContract:
     """The seller's owner signs from a browser session with the mailed one-time code; the platform
-    countersigns in the same call. The tests' demo world has no registry records, which a contract
-    names, so the seller gets one first."""
+    countersigns in the same call."""
+    register_seller(session, offer_id)
+    return seller_actions.sign_as_seller(session, offer_id, secret=TEST_SECRET_KEY)
+
+
+def register_seller(session: Session, offer_id: uuid.UUID) -> None:
+    """What a contract needs beyond the offer: the platform PKI, and the seller's registry record,
+    which the tests' demo world lacks (the seller of the offer gets one)."""
     pki.ensure_platform_pki(session, secret=TEST_SECRET_KEY)
     seller = session.execute(text("SELECT seller_organisation_id FROM lending_offers WHERE id = :id"),
                              {"id": offer_id}).scalar_one()
@@ -64,7 +70,6 @@ def sign_contract(session: Session, offer_id: uuid.UUID) -> LendingContract:
             registered_address="88 Keyuan Road, Nanshan, Shenzhen 518057, China",
             incorporated_on=date(2019, 3, 1), phone=None, email=None, officers=(), tax_filings=(),
             checked_at=get_clock().now() - timedelta(days=1)))
-    return seller_actions.sign_as_seller(session, offer_id, secret=TEST_SECRET_KEY)
 
 
 def deliver_financed_goods(session: Session, loan: Loan) -> Loan:

@@ -17,10 +17,18 @@ from sqlalchemy.orm import Session
 
 from fourflow.core.clock import FrozenClock, set_clock
 from fourflow.ledger import service as ledger
+from fourflow.lending.contracts.service import contracts
 from fourflow.lending.loans import service
 from fourflow.lending.loans.models import Loan
+from tests.conftest import TEST_SECRET_KEY
 from tests.helpers import choose_language, count, organisation_id, sign_in
-from tests.lending.conditions_helpers import book, disbursed_loan, meet_conditions, shipment_for
+from tests.lending.conditions_helpers import (
+    book,
+    disbursed_loan,
+    meet_conditions,
+    register_seller,
+    shipment_for,
+)
 from tests.lending.loans.conftest import CONTEXT, NOW, accepted_offer, rows, seller_id
 
 SELLER = "owner@lumen.demo"
@@ -247,3 +255,47 @@ def _hold_funder_capital(session: Session, keep: Decimal) -> uuid.UUID:
         idempotency_key="test:funder-hold", pending=True, postings=(
             ledger.Posting(available.id, ledger.Side.DEBIT, amount, "USD"),
             ledger.Posting(clearing.id, ledger.Side.CREDIT, amount, "USD")))).entry_id
+
+
+def test_the_seller_signs_the_contract_on_the_loans_page(client: TestClient, demo: Session,
+                                                         clock: FrozenClock) -> None:
+    """Receivables financing waits for the signed contract only: the Loans page makes the contract,
+    mails a code to the signed-in user, a wrong code is refused (and counted, as in the API), the right
+    one signs, the platform countersigns and the loan is disbursed; another seller cannot touch it."""
+    offer = accepted_offer(demo, seller=seller_id(demo), product="receivables_financing", amount="5000.00")
+    loan = book(demo, offer.id, "book-sign")
+    register_seller(demo, offer.id)
+    csrf = _signed_in(client, OTHER_SELLER)
+    refused = client.post(f"/loans/{loan.id}/contract/signing-code", data={"csrf_token": csrf})
+    assert refused.status_code == 404
+    client.cookies.clear()
+    csrf = _signed_in(client, SELLER)
+    page = client.get("/loans")
+    assert (page.status_code, "Send me a code" in page.text) == (200, True)
+
+    sent = client.post(f"/loans/{loan.id}/contract/signing-code", data={"csrf_token": csrf})
+    assert sent.status_code == 200, sent.text
+    assert "We mailed a one-time code to owner@lumen.demo; enter it below to sign the contract." in sent.text
+    code_id = demo.execute(text("SELECT c.id FROM lending_contract_signing_codes c JOIN lending_contracts k "
+                                "ON k.id = c.contract_id WHERE k.offer_id = :offer"),
+                           {"offer": offer.id}).scalar_one()
+    code = contracts.signing_code_for(TEST_SECRET_KEY, code_id)
+    wrong = client.post(f"/loans/{loan.id}/contract/sign",
+                        data={"csrf_token": csrf, "code": f"{(int(code) + 1) % 1_000_000:06d}"})
+    assert wrong.status_code == 422
+    assert "The one-time code is wrong, used or expired; ask for a new code." in wrong.text
+    assert demo.execute(text("SELECT failed_attempts FROM lending_contract_signing_codes WHERE id = :id"),
+                        {"id": code_id}).scalar_one() == 1
+    demo.refresh(loan)
+    assert loan.status == "awaiting_disbursement"
+
+    signed = client.post(f"/loans/{loan.id}/contract/sign", data={"csrf_token": csrf, "code": code},
+                         follow_redirects=False)
+    assert (signed.status_code, signed.headers["location"]) == (
+        303, f"/loans?signed={loan.id}#loan-{loan.id}")
+    demo.refresh(loan)
+    assert loan.status == "active"
+    shown = client.get(signed.headers["location"])
+    assert "You signed the contract and the platform countersigned it." in shown.text
+    assert "Send me a code" not in shown.text
+    assert ledger.check_invariants(demo).hold

@@ -1,6 +1,8 @@
 """The seller's loans (F5): each loan's balances, next amount due, schedule and the repayments taken
 from payouts, its disbursement conditions (F21) with their evaluation history, a chart of payouts
-against repayments by month, and the loan's statement (CSV)."""
+against repayments by month, and the loan's statement (CSV). A loan waiting for its signed contract
+is signed here: the contract of its offer is made, a one-time code mailed to the signed-in user, and
+the code entered signs it from this browser session; the platform countersigns at once (F4)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.clock import get_clock
-from fourflow.core.errors import NotFound
-from fourflow.core.http import database_session
+from fourflow.core.errors import FourflowError, NotFound
+from fourflow.core.http import database_session, request_settings
 from fourflow.core.i18n import N_, current_language, translate
 from fourflow.core.money import Money
 from fourflow.core.pagination import PageRequest
@@ -26,6 +29,8 @@ from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.insights import service as insights
 from fourflow.lending.collections import service as collections
+from fourflow.lending.contracts.errors import SigningCodeInvalid
+from fourflow.lending.contracts.service import contracts
 from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import CONDITION_LABELS, ConditionKind
@@ -54,6 +59,9 @@ def seller_reader(principal: Reader) -> Principal:
 
 
 Seller = Annotated[Principal, Depends(seller_reader)]
+Signer = Annotated[Principal, Depends(require(Permission.REQUEST_CREDIT_DECISION))]
+SIGNING_CODE_SENT = N_("We mailed a one-time code to {email}; enter it below to sign the contract.")
+CONTRACT_SIGNED = N_("You signed the contract and the platform countersigned it.")
 
 
 def label(code: str) -> str:
@@ -113,9 +121,13 @@ def _overdue_since(session: Session, loan: Any) -> date | None:
 
 
 def _loan_view(session: Session, loan: Any) -> dict[str, Any]:
-    return {"loan": loan, "balances": loans.balances(session, loan),
+    conditions = condition_views(session, loan)
+    return {"loan": loan, "balances": loans.balances(session, loan), "conditions": conditions,
             "overdue_since": _overdue_since(session, loan),
-            "conditions": condition_views(session, loan), "evaluations": evaluation_views(session, loan),
+            "contract_unsigned": loan.status == "awaiting_disbursement" and any(
+                condition["kind"] == ConditionKind.CONTRACT_SIGNED.value and not condition["met"]
+                for condition in conditions),
+            "evaluations": evaluation_views(session, loan),
             "next_due": loans.next_due(session, loan),
             "schedule": loans.schedule(session, loan).instalments,
             "repayments": [{"paid_on": repayment.paid_on,
@@ -140,7 +152,15 @@ def _chart(session: Session, principal: Principal, currency: str | None) -> dict
 
 
 @router.get("/loans")
-def loans_page(request: Request, session: Db, principal: Seller, page: int = Query(1, ge=1)) -> Response:
+def loans_page(request: Request, session: Db, principal: Seller, page: int = Query(1, ge=1),
+               signed: str | None = Query(None, description="A loan whose contract was just signed")
+               ) -> Response:
+    return _page(request, session, principal, page=page,
+                 notice=translate(CONTRACT_SIGNED, current_language()) if signed else None)
+
+
+def _page(request: Request, session: Session, principal: Principal, *, page: int = 1,
+          notice: str | None = None, error: str | None = None, status_code: int = 200) -> Response:
     listed = loans.list_loans(session, principal.organisation_id, None,
                               PageRequest(page=page, page_size=PAGE_SIZE))
     views = [_loan_view(session, loan) for loan in listed.items]
@@ -153,8 +173,67 @@ def loans_page(request: Request, session: Db, principal: Seller, page: int = Que
         "deductions": deductions,
         "interventions": collections.seller_interventions(session, principal.organisation_id,
                                                           current_language()),
-        "chart": _chart(session, principal, listed.items[0].currency if listed.items else None)},
-        active="loans")
+        "chart": _chart(session, principal, listed.items[0].currency if listed.items else None),
+        "notice": notice, "error": error}, status_code=status_code, active="loans")
+
+
+def _message(error: FourflowError) -> str:
+    return translate(error.message, current_language(), **dict(error.params))
+
+
+@router.post("/loans/{loan_id}/contract/signing-code")
+async def send_signing_code(request: Request, session: Db, principal: Signer, loan_id: uuid.UUID) -> Response:
+    """Make the contract of the loan's offer (once) and mail the signed-in user a one-time code."""
+    secret = request_settings(request).security.secret_key.get_secret_value()
+    seller = seller_reader(principal)
+
+    def run() -> Response:
+        loan = loans.get_loan(session, loan_id, seller.organisation_id)
+        savepoint = session.begin_nested()
+        try:
+            contract, _ = contracts.contract_for_offer(
+                session, seller.audit_context(), loan.offer_id, seller.language,
+                seller_organisation_id=seller.organisation_id, created_by_user_id=seller.user_id)
+            code = contracts.request_signing_code(session, seller.audit_context(), contract.id,
+                                                  contracts.signer_for(session, seller), secret=secret)
+        except FourflowError as refused:
+            savepoint.rollback()
+            return _page(request, session, seller, error=_message(refused), status_code=refused.http_status)
+        savepoint.commit()
+        return _page(request, session, seller, notice=translate(SIGNING_CODE_SENT, current_language(),
+                                                                email=code.recipient))
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/loans/{loan_id}/contract/sign")
+async def sign_contract(request: Request, session: Db, principal: Signer, loan_id: uuid.UUID) -> Response:
+    """Sign the loan's contract with the mailed code; the platform countersigns, and the loan is
+    disbursed at once when that was its last condition."""
+    secret = request_settings(request).security.secret_key.get_secret_value()
+    code = str((await request.form()).get("code", "")).strip()[:32]
+    seller = seller_reader(principal)
+
+    def run() -> Response:
+        loan = loans.get_loan(session, loan_id, seller.organisation_id)
+        contract = contracts.contract_of_offer(session, loan.offer_id)
+        if contract is None:
+            return _page(request, session, seller, error=_message(SigningCodeInvalid(field="code")),
+                         status_code=422)
+        savepoint = session.begin_nested()
+        try:
+            signer = contracts.signer_for(session, seller)
+            contracts.sign(session, seller.audit_context(), contract.id, signer, code, secret=secret)
+        except SigningCodeInvalid as refused:
+            savepoint.commit()  # the wrong code counts against the open codes, as in the API
+            return _page(request, session, seller, error=_message(refused), status_code=refused.http_status)
+        except FourflowError as refused:
+            savepoint.rollback()
+            return _page(request, session, seller, error=_message(refused), status_code=refused.http_status)
+        savepoint.commit()
+        return RedirectResponse(f"/loans?signed={loan.id}#loan-{loan.id}", status_code=303)
+
+    return await run_in_threadpool(run)
 
 
 def _statement(session: Session, principal: Principal, loan_id: uuid.UUID) -> tuple[Any, list[Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 
 from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
 from cryptography import x509
@@ -71,9 +72,19 @@ def _store(session: Session, context: AuditContext, purpose: str, pair: KeyPair,
 
 
 def _unseal(stored: PlatformKey, secret: str) -> KeyPair:
-    certificate = x509.load_pem_x509_certificate(stored.certificate_pem.encode())
-    key_der = sealing.unseal_key(stored.sealed_private_key, secret=secret,
-                                 associated_data=_associated_data(stored.purpose, certificate))
+    return _unsealed(stored.purpose, stored.certificate_pem, bytes(stored.sealed_private_key), secret)
+
+
+@lru_cache(maxsize=16)
+def _unsealed(purpose: str, certificate_pem: str, sealed_private_key: bytes, secret: str) -> KeyPair:
+    """The key pair of a stored row, opened once per process: every signing needs two or three of
+    them, and loading the TSA's RSA key checks it, which costs tens of milliseconds each time. The
+    row's purpose, certificate and sealed key and the secret are the cache key, so another key (a
+    rotation) or another secret is opened afresh, and a secret that does not open it still fails
+    (a failure is not cached)."""
+    certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+    key_der = sealing.unseal_key(sealed_private_key, secret=secret,
+                                 associated_data=_associated_data(purpose, certificate))
     return certificates.load_key_pair(certificate, key_der)
 
 

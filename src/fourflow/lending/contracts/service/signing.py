@@ -23,15 +23,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from asn1crypto import cms, core, tsp  # type: ignore[import-untyped]
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import signers, timestamps
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import general, signers, timestamps
 from pyhanko.sign.fields import SigAuthType, SigFieldSpec, SigSeedSubFilter
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
@@ -119,18 +126,100 @@ def sign_as_platform(session: Session, context: AuditContext, pdf: bytes, *, con
 def _sign(pdf: bytes, metadata: signers.PdfSignatureMetadata, box: tuple[float, float, float, float],
           signer_keys: KeyPair, root: KeyPair, tsa: KeyPair, now: datetime) -> bytes:
     chain = SimpleCertificateStore.from_certs([root.asn1_certificate()])  # type: ignore[no-untyped-call]
-    signer = signers.SimpleSigner(signing_cert=signer_keys.asn1_certificate(),
-                                  signing_key=signer_keys.asn1_private_key(), cert_registry=chain)
+    certificate = signer_keys.asn1_certificate()
+    signer = signers.SimpleSigner(signing_cert=certificate, signing_key=signer_keys.asn1_private_key(),
+                                  cert_registry=chain)
     # The platform's own TSA (a real RFC 3161 token signed by the TSA key), on the process clock.
-    timestamper = timestamps.DummyTimeStamper(tsa_cert=tsa.asn1_certificate(), tsa_key=tsa.asn1_private_key(),
-                                              certs_to_embed=chain, fixed_dt=now)
+    timestamper = PlatformTimeStamper(tsa, chain, now)
     left, bottom, right, top = (round(side) for side in box)
     field = SigFieldSpec(sig_field_name=str(metadata.field_name), on_page=-1, box=(left, bottom, right, top))
     pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper, stamp_style=STAMP_STYLE,
                                    new_field_spec=field)
-    output = run_to_completion(pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))))
+    # pyHanko sizes the space for the signature by making a whole trial signature (a third of the
+    # work); a signature of the same shape needs the same space, so it is sized once per shape.
+    shape = (len(certificate.dump()), hashlib.sha256(root.certificate_pem().encode()
+                                                             + tsa.certificate_pem().encode()).digest(),
+             str(metadata.md_algorithm))
+    reserved = _RESERVED_BY_SHAPE.get(shape)
+    output = run_to_completion(pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
+                                                         bytes_reserved=reserved))
     signed: bytes = output.getvalue()
+    if reserved is None and len(_RESERVED_BY_SHAPE) < MAX_SIGNATURE_SHAPES:
+        _RESERVED_BY_SHAPE[shape] = _reserved_space(signed)
     return signed
+
+
+# The space pyHanko reserved for a signature (hex digits, its own estimate with its 50 % margin), by
+# the shape of the signature: the length of the signing certificate, the CA and TSA certificates
+# and the digest algorithm (the rest of the CMS object is the same size every time).
+_RESERVED_BY_SHAPE: dict[tuple[int, bytes, str], int] = {}
+MAX_SIGNATURE_SHAPES = 1024
+
+
+def _reserved_space(signed: bytes) -> int:
+    """The hex digits between ``<`` and ``>`` of the newest signature's /Contents."""
+    newest = PdfFileReader(io.BytesIO(signed)).embedded_signatures[-1]
+    byte_range = newest.sig_object["/ByteRange"]
+    return int(byte_range[2]) - int(byte_range[1]) - 2
+
+
+class PlatformTimeStamper(timestamps.DummyTimeStamper):
+    """pyHanko's in-process TSA (an RFC 3161 token signed with the TSA key, at ``at``), made cheap
+    to call per signing; the tokens are the same:
+
+    * it signs with the TSA key already loaded (pyHanko's loads the DER again for every token, and
+      loading an RSA key checks it: tens of milliseconds);
+    * it answers a parsed token (the DER of the one built), whose parts asn1crypto copies and
+      encodes again by their stored bytes, where a token built from values is encoded afresh each
+      time pyHanko copies it into the signature (both to size it and to sign);
+    * the token pyHanko makes to size the signature's reserved space (a sample, never embedded) is
+      made once per TSA certificate and digest algorithm in the process, not for every signing.
+    """
+
+    def __init__(self, tsa: KeyPair, chain: SimpleCertificateStore, at: datetime) -> None:
+        if not isinstance(tsa.private_key, rsa.RSAPrivateKey):
+            raise TypeError("the timestamping key must be RSA")
+        super().__init__(tsa_cert=tsa.asn1_certificate(), tsa_key=tsa.asn1_private_key(),
+                         certs_to_embed=chain, fixed_dt=at)
+        self._tsa_private_key = tsa.private_key
+
+    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str,
+                       dt: datetime) -> tuple[bytes, cms.CMSAttributes]:
+        # pyHanko's DummyTimeStamper._sign_tst_info, with the loaded key.
+        digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+        digest.update(tst_info_data)
+        signed_attrs = cms.CMSAttributes([
+            _attribute("content_type", "tst_info"),
+            _attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+            _attribute("signing_certificate", general.as_signing_certificate(self.tsa_cert)),
+            _attribute("message_digest", digest.finalize())])
+        signature = self._tsa_private_key.sign(signed_attrs.dump(), PKCS1v15(),
+                                               get_pyca_cryptography_hash(md_algorithm.upper()))
+        return signature, signed_attrs
+
+    def request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        built = super().request_tsa_response(req)
+        return tsp.TimeStampResp.load(built.dump())
+
+    async def async_dummy_response(self, md_algorithm: str) -> cms.ContentInfo:
+        key = (self.tsa_cert.dump(), md_algorithm)
+        sample = _TIMESTAMP_SAMPLES.get(key)
+        if sample is None:
+            sample = await super().async_dummy_response(md_algorithm)
+            with _TIMESTAMP_SAMPLES_LOCK:
+                _TIMESTAMP_SAMPLES.setdefault(key, sample)
+        else:
+            self._register_dummy(md_algorithm, sample)  # type: ignore[no-untyped-call]
+        return sample
+
+
+# The sizing samples of PlatformTimeStamper, per TSA certificate (DER) and digest algorithm.
+_TIMESTAMP_SAMPLES: dict[tuple[bytes, str], cms.ContentInfo] = {}
+_TIMESTAMP_SAMPLES_LOCK = threading.Lock()
+
+
+def _attribute(name: str, value: object) -> cms.CMSAttribute:
+    return general.simple_cms_attribute(name, value)  # type: ignore[no-untyped-call]
 
 
 def _audit(session: Session, context: AuditContext, contract_number: str, signed: SignedContract,
