@@ -116,14 +116,17 @@ def link_hash(chain: int, chain_position: int, previous_hash: str, digest: str) 
 def prepare(context: AuditContext, action: str, *, subject_type: str | None = None,
             subject_id: object | None = None, organisation_id: uuid.UUID | None = None,
             before: dict[str, Any] | None = None,
-            after: dict[str, Any] | None = None) -> PreparedEvent:
+            after: dict[str, Any] | None = None, json_native: bool = False) -> PreparedEvent:
+    """``json_native``: ``before`` and ``after`` hold only str, int, bool, None, lists and
+    str-keyed dicts already (what JSON gives back), so they need no round trip through JSON."""
     fields: dict[str, Any] = {
         "event_id": uuid.uuid4(), "occurred_at": get_clock().now(),
         "actor_type": context.actor_type, "actor_id": context.actor_id,
         "organisation_id": organisation_id if organisation_id is not None else context.organisation_id,
         "action": action, "subject_type": subject_type,
         "subject_id": str(subject_id) if subject_id is not None else None,
-        "before": _jsonable(before), "after": _jsonable(after),
+        "before": before if json_native else _jsonable(before),
+        "after": after if json_native else _jsonable(after),
         "request_id": context.request_id, "ip_address": context.ip_address,
     }
     return PreparedEvent(**fields, content_digest=content_digest(**fields))

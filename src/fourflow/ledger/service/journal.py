@@ -159,11 +159,13 @@ Row = tuple[uuid.UUID, str, Decimal, str]  # account, phase, signed amount, curr
 def _parameters(context: audit.AuditContext, *, key: str, digest: str, kind: str,
                 rows: list[Row], description: str = "", details: dict[str, Any] | None = None,
                 pending_entry_id: uuid.UUID | None = None,
-                reverses_entry_id: uuid.UUID | None = None) -> dict[str, Any]:
-    """The arguments of ``ledger_record_entry`` for one entry and its audit event."""
+                reverses_entry_id: uuid.UUID | None = None,
+                in_batch: bool = False) -> dict[str, Any]:
+    """The arguments of ``ledger_record_entry`` for one entry and its audit event (in a
+    batch, the chain preference is the batch's own, so none is drawn per entry)."""
     entry_id = uuid.uuid4()
     event = audit.prepare(context, f"ledger:entry:{kind}", subject_type="ledger_entry",
-                          subject_id=entry_id, after={
+                          subject_id=entry_id, json_native=True, after={
                               "idempotency_key": key, "postings": [
                                   [str(account), phase, str(amount), currency]
                                   for account, phase, amount, currency in rows]})
@@ -175,7 +177,8 @@ def _parameters(context: audit.AuditContext, *, key: str, digest: str, kind: str
             "details": None if details is None else json.dumps(details, default=str),
             "accounts": [row[0] for row in rows], "phases": [row[1] for row in rows],
             "amounts": [row[2] for row in rows], "currencies": [row[3] for row in rows],
-            "audit_chains": audit.chain_preference(), "audit_event_id": event.event_id,
+            "audit_chains": None if in_batch else audit.chain_preference(),
+            "audit_event_id": event.event_id,
             "audit_organisation_id": event.organisation_id, "audit_action": event.action,
             "audit_after": json.dumps(event.after), "audit_request_id": event.request_id,
             "audit_ip_address": event.ip_address, "audit_content_digest": event.content_digest,
@@ -225,7 +228,8 @@ def _translated(error: DBAPIError | DatabaseError, key: str, rows: list[Row]) ->
 
 
 def _transfer_parameters(context: audit.AuditContext, request: Transfer,
-                         details: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Row]]:
+                         details: dict[str, Any] | None = None, *,
+                         in_batch: bool = False) -> tuple[dict[str, Any], list[Row]]:
     _validate(request)
     phase = "pending" if request.pending else "posted"
     document = {"kind": phase, "description": request.description,
@@ -233,7 +237,8 @@ def _transfer_parameters(context: audit.AuditContext, request: Transfer,
                              for p in request.postings]}
     rows = [(p.account_id, phase, _signed(p), p.currency) for p in request.postings]
     return _parameters(context, key=request.idempotency_key, digest=_digest(document), kind=phase,
-                       rows=rows, description=request.description, details=details), rows
+                       rows=rows, description=request.description, details=details,
+                       in_batch=in_batch), rows
 
 
 def transfer(session: Session, context: audit.AuditContext, request: Transfer, *,
@@ -253,7 +258,7 @@ def transfers(session: Session, context: audit.AuditContext,
     """Many transfers in one transaction, all or nothing, recorded by the database in one
     call. The audit chain is taken first, then every account involved is locked up front in
     one fixed order, so concurrent batches queue instead of deadlocking."""
-    prepared = [_transfer_parameters(context, request) for request in requests]
+    prepared = [_transfer_parameters(context, request, in_batch=True) for request in requests]
     account_ids = sorted({p.account_id for request in requests for p in request.postings})
     audit.record(session, context, "ledger:batch:started", subject_type="ledger_batch",
                  after={"transfers": len(requests)})
