@@ -74,3 +74,21 @@ def test_the_seller_turns_the_daily_advance_on_and_sees_the_advances(
     assert (off.status_code, "You left the daily advance" in off.text) == (200, True)
     assert "Turn on the daily advance" in off.text
     clock.advance(timedelta(days=1))
+
+
+def test_operations_see_every_sellers_advances(client: TestClient, demo: Session, clock: FrozenClock) -> None:
+    seller = seller_id(demo)
+    receivables_facility(demo, seller)
+    service.enrol(demo, CONTEXT, seller)
+    shipped_order(demo, seller, "9101", "500.00", datetime(2026, 10, 15, 9, tzinfo=UTC))
+    clock.set(datetime(2026, 10, 16, 6, tzinfo=UTC))
+    assert service.advance_day(demo, CONTEXT, seller, date(2026, 10, 15)).reason == "advanced"
+    csrf = sign_in(client, "operations@fourflow.demo")
+    choose_language(client, "en", csrf)
+    page = client.get("/operations")
+    section = page.text.split('id="daily-advances"')[1].split("</section>")[0]
+    # 80 % of 500.00 = 400.00, fee 0.40.
+    assert "Shenzhen Lumen Electronics Co., Ltd." in section
+    assert "400.00" in section
+    assert "fee 0.40" in section
+    assert "Awaiting the payout" in section

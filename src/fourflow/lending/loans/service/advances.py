@@ -6,9 +6,10 @@ first (fee, then principal) and the rest of the payout goes on as before (``payo
 Terms (``products.DAILY_ADVANCE_TERMS``, version ``daily-advance@v1``, copied onto the enrolment when
 the seller enrols, and onto each advance with the figures it was computed from):
 
-* sales S = Σ totals of the orders that shipped on day D and are unpaid
-  (``tradedata.service.receivables``: first carrier scan on D, no settlement line of a sale naming the
-  order, not cancelled, refunded or returned, in the facility's currency, not advanced on before);
+* sales S = Σ totals of the orders that shipped on day D and are unpaid when the job runs
+  (``tradedata.service.receivables``: first carrier scan on D, no deposited settlement line of a sale
+  naming the order, not cancelled, refunded or returned, in the facility's currency, not advanced on
+  before);
 * uncapped advance U = ``advance_share`` × S, rounded *down* to the minor unit (never more than the
   share);
 * cap headroom H = the facility's approved amount (its offer's amount, ``cap_amount``) − the principal
@@ -213,7 +214,8 @@ def advance_day(session: Session, context: audit.AuditContext, seller_organisati
         return AdvanceOutcome("facility_inactive")
     currency = enrolment.currency
     found = receivables.shipped_unpaid_orders(session, seller_organisation_id, currency, sales_on,
-                                              purchase_window_days=enrolment.purchase_window_days)
+                                              purchase_window_days=enrolment.purchase_window_days,
+                                              as_of=get_clock().now())
     advanced_before = repository.advanced_order_ids(
         session, seller_organisation_id, [(row.marketplace, row.order_id) for row in found])
     orders = [row for row in found if (row.marketplace, row.order_id) not in advanced_before]
