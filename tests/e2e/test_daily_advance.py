@@ -86,5 +86,12 @@ def test_the_daily_advance_panel_fits_the_screen(browser: Browser, live: LiveSer
                                 ".map(wrap => wrap.scrollWidth - wrap.clientWidth)")
         assert all(width <= 0 for width in clipped), clipped
         screenshot(page, f"daily-advance-{device}-{'zh' if language == 'zh_Hans' else 'en'}")
+        context.clear_cookies()
+        _sign_in(page, live.url, "operations@fourflow.demo", language)
+        page.goto(f"{live.url}/operations")
+        expect(page.locator("#daily-advances table.advances tbody tr")).to_have_count(1)
+        assert page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+        screenshot(page, f"operations-daily-advances-{device}-{'zh' if language == 'zh_Hans' else 'en'}")
     finally:
         context.close()
