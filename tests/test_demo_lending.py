@@ -86,6 +86,17 @@ def test_every_state_is_there(world: tuple[Database, dict[str, int], float]) -> 
         assert overdue.interest_accrued_until.isoformat() == "2026-10-21"
         assert overdue.funder_interest_amount > 0
         assert applications.review_queue(session, PageRequest(page=1, page_size=20)).total >= 1
+        # The receivables loan's seller is enrolled in the daily advance: the last four days of its
+        # newest Shopify payout advanced and netted when it was applied, the last two of its trade data
+        # still awaiting theirs.
+        enrolment = loans.enrolment_of(session, repaying.seller_organisation_id)
+        assert enrolment is not None
+        assert (enrolment.loan_id, enrolment.status) == (repaying.id, "enrolled")
+        advances = loans.list_advances(session, repaying.seller_organisation_id,
+                                       PageRequest(page=1, page_size=20)).items
+        assert created["demo_advances"] == len(advances) >= 3
+        assert {advance.status for advance in advances} >= {"netted", "outstanding"}
+        assert all(advance.principal_amount > 0 and advance.orders_count > 0 for advance in advances)
         unbalanced = session.execute(text(
             "SELECT count(*) FROM (SELECT entry_id FROM ledger_postings GROUP BY entry_id, currency "
             "HAVING sum(amount) <> 0) AS broken")).scalar_one()
@@ -95,6 +106,7 @@ def test_every_state_is_there(world: tuple[Database, dict[str, int], float]) -> 
 def test_loading_again_adds_nothing(world: tuple[Database, dict[str, int], float]) -> None:
     database, _created, _seconds = world
     tables = ("lending_loans", "lending_applications", "lending_payouts", "ledger_entries",
+              "lending_daily_advances", "lending_daily_advance_nettings",
               "lending_collection_actions", "lending_monitoring_alerts", "risk_decisions")
 
     def counts() -> dict[str, int]:

@@ -7,7 +7,10 @@ has something to show:
 * Lumen: an order-financing loan repaid and closed, and a receivables loan repaying from payouts;
 * Silkroad: an order-financing loan 45 days past due, in collections, with a monitoring alert for
   a risk officer to decide;
-* Bright Toys: a loan awaiting disbursement (Operations) and an application in the Review queue.
+* Bright Toys: a loan awaiting disbursement (Operations) and an application in the Review queue;
+* the seller of the receivables loan is enrolled in the daily advance: advances on the sales of the
+  ten days before its newest Shopify payout, netted when that payout was applied, and on the last two days of
+  its trade data, still awaiting their payout.
 
 Deterministic (fixed amounts, days counted back from today, fixed keys) and idempotent: a scenario
 submitted before is skipped, so running it again adds nothing. It runs after the
@@ -39,6 +42,7 @@ from fourflow.lending.contracts.service import pki
 from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
 from fourflow.risk.service import models
+from fourflow.tradedata.service import insight_inputs, receivables
 
 CONTEXT = AuditContext.system()
 BASE_SELLERS = ("lumen-electronics", "silkroad-home", "bright-toys")
@@ -76,6 +80,8 @@ DEMO_LOANS = (
     DemoLoan("demo:loan:bright-toys:awaiting", "bright-toys", "receivables_financing", Decimal("3000.00"),
              60, 0, disburse=False),
 )
+# The daily advance's facility: the receivables loan of the demo.
+DEMO_ADVANCE_FACILITY = "demo:loan:lumen:repaying"
 # Left for a risk officer in the Review queue (order financing to a supplier is referred).
 DEMO_REFERRAL = ("bright-toys", "order_financing", Decimal("5000.00"), "demo:application:bright-toys:review")
 
@@ -164,6 +170,7 @@ def load_demo_loans(session: Session) -> dict[str, int]:
                     loans.apply_payout(session, CONTEXT, seller, payout.amount, "USD", payout.reference)
                 created["demo_payouts"] += 1
             break
+    created["demo_advances"] = _daily_advances(session, today)
     # The night's jobs, as they would have run: accrual through yesterday, then collections and
     # monitoring of today (both once per loan and day, so a second load adds nothing).
     yesterday = today - timedelta(days=1)
@@ -199,3 +206,57 @@ def _referral(session: Session) -> int:
         if submitted.application.status == "in_review":
             return 1
     return 0
+
+
+def _daily_advances(session: Session, today: date) -> int:
+    """The receivables loan's seller enrolled (on its disbursement day), the mornings' advances as the
+    job would have made them, and the Shopify payout that paid the first days' orders applied on its
+    deposit day; returns the advances made now (none when loaded before)."""
+    facility = next((loan for loan in loans.list_loans(session, None, "active",
+                                                       PageRequest(page=1, page_size=100)).items
+                     if loan.booking_key == DEMO_ADVANCE_FACILITY), None)
+    if facility is None or facility.disbursed_at is None:
+        return 0
+    seller = facility.seller_organisation_id
+    if loans.enrolment_of(session, seller) is None:
+        if loans.list_advances(session, seller, PageRequest(page=1, page_size=1)).total:
+            return 0  # enrolled once and left: nothing to add
+        with _on(facility.disbursed_at.date()):
+            loans.enrol(session, CONTEXT, seller, loan_id=facility.id)
+    paid = receivables.latest_deposited_settlement(
+        session, seller, "shopify", facility.currency, facility.disbursed_at + timedelta(days=9),
+        datetime.combine(today, time(0), UTC))
+    days: list[date] = []
+    if paid is not None:  # the sales of the ten days before it (a day without shipped orders has none)
+        days += [paid.deposit_date.date() - timedelta(days=back) for back in range(12, 1, -1)]
+    last = insight_inputs.latest_trade_day(session, seller)
+    if last is not None and last < today:
+        days += [day for day in (last - timedelta(days=1), last) if day not in days]
+    made = 0
+    for day in sorted(days):
+        morning = day + timedelta(days=1)
+        if paid is not None and paid.deposit_date.date() < morning:  # the payout came first
+            _apply(session, seller, paid)
+            paid = None
+        with _on(morning):
+            made += loans.advance_day(session, CONTEXT, seller, day).created
+    if paid is not None:
+        _apply(session, seller, paid)
+    return made
+
+
+def _apply(session: Session, seller: uuid.UUID, paid: receivables.SettlementRow) -> None:
+    """The marketplace's payout on its deposit day under its settlement id, of what the advances on
+    its orders owe: the demo's other loans of the seller keep their state (the overdue one stays in
+    collections). A second load finds it applied."""
+    named = receivables.orders_in_settlement(session, seller, paid.settlement_id)
+    advances = loans.list_advances(session, seller, PageRequest(page=1, page_size=100)).items
+    orders = loans.orders_of(session, advances)
+    owed = sum((advance.principal_amount + advance.fee_amount - advance.principal_repaid_amount
+                - advance.fee_repaid_amount for advance in advances
+                if any(order.order_id in named for order in orders[advance.id])), Decimal(0))
+    if owed <= 0:
+        return
+    with _on(paid.deposit_date.date()):
+        loans.apply_payout(session, CONTEXT, seller, owed.quantize(Decimal("0.01")), paid.currency,
+                           paid.settlement_id)

@@ -13,14 +13,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fourflow.audit.service import AuditContext
+from fourflow.core.clock import get_clock
 from fourflow.insights.models import SellerReminder
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
 from fourflow.lending.contracts.models import LendingContract
 from fourflow.lending.insurance.models import InsuranceClaim, InsurancePolicy, InsuranceQuote
+from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
 from fourflow.risk.models import RiskDecision
 from fourflow.tradedata.service import figures
 from tests.helpers import count, sign_in
+from tests.lending.advance_helpers import enrolled_seller, shipped_order
 
 # Every path parameter an API route may take, and how to find seller B's object for it.
 OBJECTS_OF_SELLER_B = {
@@ -301,3 +305,25 @@ def _a_reminder_of(session: Session, seller: uuid.UUID) -> None:
         body="", params={"units": "1", "sku": "X", "order_by": "2026-12-01", "peak_code": "christmas"},
         inputs={}, version="insights@v1", created_at=datetime.now(UTC)))
     session.flush()
+
+
+def test_seller_lists_only_their_own_daily_advances(client: TestClient, demo: Session) -> None:
+    """Seller B has an advance; seller A's list is empty and A's enrolment is not B's; staff see B's."""
+    seller_b = uuid.UUID(str(demo.execute(text(OBJECTS_OF_SELLER_B["organisation_id"])).scalar_one()))
+    enrolled_seller(demo, seller_b)
+    yesterday = get_clock().now().date() - timedelta(days=1)
+    shipped_order(demo, seller_b, "8001", "100.00", datetime.combine(yesterday, datetime.min.time(), UTC)
+                  + timedelta(hours=10))
+    assert loans.advance_day(demo, AuditContext.system(), seller_b, yesterday).reason == "advanced"
+    csrf = sign_in(client, "owner@lumen.demo")
+    listing = client.get("/api/v1/lending/daily-advances", headers={"X-CSRF-Token": csrf}).json()
+    assert (listing["items"], listing["total"]) == ([], 0)
+    assert client.get("/api/v1/lending/daily-advances/enrolment").json() == {
+        "enrolled": False, "id": None, "loan_id": None, "terms_version": None, "advance_share": None,
+        "fee_rate": None, "cap": None, "currency": None, "enrolled_at": None, "withdrawn_at": None}
+    left = client.delete("/api/v1/lending/daily-advances/enrolment", headers={"X-CSRF-Token": csrf})
+    assert (left.status_code, left.json()["error"]) == (409, "daily_advance_not_enrolled")
+    client.cookies.clear()
+    sign_in(client, "operations@fourflow.demo")
+    staff = client.get("/api/v1/lending/daily-advances").json()
+    assert [(item["seller_id"], item["advance"]) for item in staff["items"]] == [(str(seller_b), "80.00")]

@@ -167,3 +167,36 @@ DISBURSEMENT_CONDITIONS: dict[str, tuple[ConditionKind, ...]] = {
     "inventory_financing": (ConditionKind.CONTRACT_SIGNED,),
     "revolving_credit_line": (ConditionKind.CONTRACT_SIGNED,),
 }
+
+
+# The daily advance (receivables financing, issue 7) ----------------------------------------------
+
+DAILY_ADVANCE_VERSION = "daily-advance@v1"
+
+
+@dataclass(frozen=True, slots=True)
+class DailyAdvanceTerms:
+    """Each morning ``advance_share`` of yesterday's shipped-but-unpaid sales (rounded down to the
+    minor unit), at a flat fee of ``fee_rate`` × the advance (rounded half to even), charged when
+    advanced and repaid first when the marketplace's payout arrives. Outstanding advances never exceed
+    the facility's approved amount (the receivables offer's amount). An advance not netted
+    ``netting_due_days`` after it was made is netted from any later payout of the seller."""
+
+    advance_share: Decimal
+    fee_rate: Decimal
+    netting_due_days: int
+    # How far back an order may have been bought and still ship yesterday (bounds the search).
+    purchase_window_days: int
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) < self.advance_share <= 1 or not Decimal(0) <= self.fee_rate < 1:
+            raise ValueError("rates out of range")
+        if self.netting_due_days < 1 or self.purchase_window_days < 1:
+            raise ValueError("periods must be at least one day")
+
+
+# Which products offer the daily advance, on what terms. Changing terms is a new version.
+DAILY_ADVANCE_TERMS: dict[str, DailyAdvanceTerms] = {
+    "receivables_financing": DailyAdvanceTerms(advance_share=Decimal("0.80"), fee_rate=Decimal("0.001"),
+                                               netting_due_days=30, purchase_window_days=30),
+}

@@ -118,6 +118,8 @@ class SettlementLine(UUIDPrimaryKey, _Ingested, Base):
         Index("ix_trade_settlement_lines_seller_posted", "seller_organisation_id", "posted_at"),
         # A settlement's lines may name different marketplaces (one EU settlement pays several).
         Index("ix_trade_settlement_lines_seller_settlement", "seller_organisation_id", "settlement_id"),
+        # Whether an order has been paid (lending's daily advance).
+        Index("ix_trade_settlement_lines_seller_order", "seller_organisation_id", "order_id"),
     )
 
     marketplace: Mapped[str] = mapped_column(String(32))
@@ -177,6 +179,8 @@ class TrackingEvent(UUIDPrimaryKey, _Ingested, Base):
         UniqueConstraint("seller_organisation_id", "carrier", "tracking_number", "event_at",
                          "carrier_status"),
         Index("ix_trade_tracking_events_seller_tracking", "seller_organisation_id", "tracking_number"),
+        # An order's first carrier scan (lending's daily advance).
+        Index("ix_trade_tracking_events_seller_order", "seller_organisation_id", "order_id", "event_at"),
     )
 
     carrier: Mapped[str] = mapped_column(String(64))

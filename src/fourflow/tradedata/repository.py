@@ -1259,3 +1259,89 @@ def marketplaces_of(session: Session, seller_organisation_id: uuid.UUID) -> list
     """The marketplaces the seller has a store on."""
     return list(session.execute(select(Store.marketplace).where(
         Store.seller_organisation_id == seller_organisation_id).order_by(Store.marketplace)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedOrderRow:
+    row_id: uuid.UUID
+    marketplace: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    shipped_at: datetime
+
+
+def shipped_unpaid_orders(session: Session, seller_organisation_id: uuid.UUID, currency: str, start: datetime,
+                          end: datetime, purchased_since: datetime, as_of: datetime) -> list[ShippedOrderRow]:
+    """Orders in ``currency`` bought since ``purchased_since`` whose first carrier scan falls in
+    [start, end), not cancelled or refunded, with a positive total, no return and no settlement line
+    of a sale naming them in a settlement deposited by ``as_of`` (or without a deposit date); by first
+    scan, then order id."""
+    rows = session.execute(text("""
+        SELECT ord.id, ord.marketplace, ord.order_id, coalesce(ord.total, ord.line_items_total), ord.currency,
+               scan.shipped_at
+          FROM trade_orders ord
+          CROSS JOIN LATERAL (
+                SELECT min(event.event_at) AS shipped_at FROM trade_tracking_events event
+                 WHERE event.seller_organisation_id = ord.seller_organisation_id
+                   AND event.order_id = ord.order_id
+                   AND event.status IN ('in_transit', 'customs_hold', 'out_for_delivery', 'delivered')) scan
+         WHERE ord.seller_organisation_id = :seller AND ord.currency = :currency
+           AND ord.purchased_at >= :purchased_since AND ord.purchased_at < :end
+           AND scan.shipped_at >= :start AND scan.shipped_at < :end
+           AND coalesce(ord.total, ord.line_items_total, 0) > 0
+           AND lower(ord.status) NOT LIKE '%cancel%' AND lower(ord.status) NOT LIKE '%refund%'
+           AND NOT EXISTS (SELECT 1 FROM trade_settlement_lines line
+                             JOIN trade_settlements paid
+                               ON paid.seller_organisation_id = line.seller_organisation_id
+                              AND paid.settlement_id = line.settlement_id
+                            WHERE line.seller_organisation_id = ord.seller_organisation_id
+                              AND line.order_id = ord.order_id AND line.kind = 'sale'
+                              AND (paid.deposit_date IS NULL OR paid.deposit_date <= :as_of))
+           AND NOT EXISTS (SELECT 1 FROM trade_returns returned
+                            WHERE returned.seller_organisation_id = ord.seller_organisation_id
+                              AND returned.order_id = ord.order_id)
+         ORDER BY scan.shipped_at, ord.order_id"""),
+        {"seller": seller_organisation_id, "currency": currency, "start": start, "end": end,
+         "purchased_since": purchased_since, "as_of": as_of}).all()
+    return [ShippedOrderRow(row[0], row[1], row[2], Decimal(row[3]), row[4], row[5]) for row in rows]
+
+
+def orders_in_settlement(session: Session, seller_organisation_id: uuid.UUID,
+                         settlement_id: str) -> set[str]:
+    """The order ids the settlement's lines name."""
+    rows = session.execute(text("""
+        SELECT DISTINCT order_id FROM trade_settlement_lines
+         WHERE seller_organisation_id = :seller AND settlement_id = :settlement AND order_id IS NOT NULL"""),
+        {"seller": seller_organisation_id, "settlement": settlement_id}).scalars().all()
+    return set(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRow:
+    settlement_id: str
+    marketplace: str
+    currency: str
+    total: Decimal
+    period_start: datetime | None
+    period_end: datetime | None
+    deposit_date: datetime
+
+
+def latest_deposited_settlement(session: Session, seller_organisation_id: uuid.UUID, marketplace: str,
+                                currency: str, deposited_after: datetime,
+                                deposited_by: datetime) -> SettlementRow | None:
+    """The seller's newest positive settlement of ``marketplace`` in ``currency`` deposited in
+    (``deposited_after``, ``deposited_by``]."""
+    row = session.execute(text("""
+        SELECT settlement_id, marketplace, currency, total, period_start, period_end, deposit_date
+          FROM trade_settlements
+         WHERE seller_organisation_id = :seller AND marketplace = :marketplace AND currency = :currency
+           AND total > 0
+           AND deposit_date > :after AND deposit_date <= :by
+         ORDER BY deposit_date DESC, settlement_id LIMIT 1"""),
+        {"seller": seller_organisation_id, "marketplace": marketplace, "currency": currency,
+         "after": deposited_after, "by": deposited_by}).first()
+    if row is None:
+        return None
+    return SettlementRow(row[0], row[1], row[2], Decimal(row[3]), row[4], row[5], row[6])

@@ -1,5 +1,6 @@
 """Loans API: book a loan on an accepted offer, read loans with their balances and schedule, disburse
-(platform operations), the repayments made, and marketplace payouts applied to a seller's loans.
+(platform operations), the repayments made, and marketplace payouts applied to a seller's loans; the
+daily advance of receivables financing (enrol, leave, the advances with their orders and nettings).
 
 Sellers book and read their own loans only (another seller's answer 404); platform staff read every
 seller's, and staff who may move money disburse."""
@@ -21,16 +22,28 @@ from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.lending.loans import service
 from fourflow.lending.loans.errors import IdempotencyKeyMissing
-from fourflow.lending.loans.models import Loan, LoanRepayment
+from fourflow.lending.loans.models import (
+    DailyAdvance,
+    DailyAdvanceEnrolment,
+    DailyAdvanceNetting,
+    DailyAdvanceOrder,
+    Loan,
+    LoanRepayment,
+)
 from fourflow.lending.loans.schemas import (
+    AdvanceOrderOut,
     BalancesOut,
     ConditionOut,
+    DailyAdvanceOut,
     DisbursementOut,
+    EnrolmentIn,
+    EnrolmentOut,
     EvaluationOut,
     InstalmentOut,
     LoanBookIn,
     LoanConditionsOut,
     LoanOut,
+    NettingOut,
     PayoutIn,
     PayoutOut,
     RepaymentOut,
@@ -145,7 +158,79 @@ def apply_payout(session: Db, principal: Treasurer, body: PayoutIn, response: Re
                      amount=_cents(payout.amount), currency=payout.currency, received_on=payout.received_on,
                      released=_cents(payout.released_amount),
                      repayments=[repayment_out(session, repayment)
-                                 for repayment in service.payout_repayments(session, payout)])
+                                 for repayment in service.payout_repayments(session, payout)],
+                     advances_netted=[netting_out(row)
+                                      for row in service.nettings_of_payout(session, payout)])
+
+
+ADVANCES = "/daily-advances"
+
+
+@router.get(ADVANCES, response_model=PageOut[DailyAdvanceOut])
+def list_advances(session: Db, principal: Reader, paging: Paging) -> PageOut[DailyAdvanceOut]:
+    """The seller's daily advances, newest sales day first, each with its orders and the payouts that
+    netted it (platform staff: every seller's)."""
+    page = service.list_advances(session, _scope(principal), paging)
+    orders = service.orders_of(session, page.items)
+    nettings = service.nettings_of(session, page.items)
+    return PageOut.of(page.map(
+        lambda advance: advance_out(advance, orders[advance.id], nettings[advance.id])))
+
+
+@router.get(ADVANCES + "/enrolment", response_model=EnrolmentOut)
+def enrolment(session: Db, principal: Borrower) -> EnrolmentOut:
+    return enrolment_out(service.enrolment_of(session, principal.organisation_id))
+
+
+@router.post(ADVANCES + "/enrolment", response_model=EnrolmentOut, status_code=201)
+def enrol(session: Db, principal: Borrower, body: EnrolmentIn) -> EnrolmentOut:
+    """Opt in to the daily advance under an active receivables-financing loan of the seller. Refused
+    (nothing stored): no such loan (409 ``receivables_facility_missing``), a loan of another product
+    (422 ``daily_advance_not_offered``), enrolled already (409)."""
+    return enrolment_out(service.enrol(session, principal.audit_context(), principal.organisation_id,
+                                       loan_id=body.loan_id, enrolled_by_user_id=principal.user_id))
+
+
+@router.delete(ADVANCES + "/enrolment", response_model=EnrolmentOut)
+def unenrol(session: Db, principal: Borrower) -> EnrolmentOut:
+    """Opt out: no advance from tomorrow; the outstanding ones are still netted from payouts."""
+    return enrolment_out(service.unenrol(session, principal.audit_context(), principal.organisation_id,
+                                         withdrawn_by_user_id=principal.user_id))
+
+
+def advance_out(advance: DailyAdvance, orders: list[DailyAdvanceOrder],
+                nettings: list[DailyAdvanceNetting]) -> DailyAdvanceOut:
+    return DailyAdvanceOut(
+        id=advance.id, seller_id=advance.seller_organisation_id, loan_id=advance.loan_id,
+        sales_on=advance.sales_on, advanced_on=advance.advanced_on, due_on=advance.due_on,
+        terms_version=advance.terms_version, currency=advance.currency, sales=_cents(advance.sales_amount),
+        advance=_cents(advance.principal_amount), fee=_cents(advance.fee_amount),
+        principal_repaid=_cents(advance.principal_repaid_amount),
+        fee_repaid=_cents(advance.fee_repaid_amount),
+        outstanding=_cents(advance.principal_amount + advance.fee_amount - advance.principal_repaid_amount
+                           - advance.fee_repaid_amount),
+        status=advance.status, orders_count=advance.orders_count,
+        orders=[AdvanceOrderOut(marketplace=order.marketplace, order_id=order.order_id,
+                                amount=_cents(order.amount), currency=order.currency,
+                                shipped_at=order.shipped_at)
+                for order in orders],
+        nettings=[netting_out(row) for row in nettings], inputs=advance.inputs)
+
+
+def netting_out(netting: DailyAdvanceNetting) -> NettingOut:
+    return NettingOut(advance_id=netting.advance_id, payout_id=netting.payout_id, netted_on=netting.netted_on,
+                      fees=_cents(netting.fee_amount), principal=_cents(netting.principal_amount))
+
+
+def enrolment_out(enrolment: DailyAdvanceEnrolment | None) -> EnrolmentOut:
+    if enrolment is None:
+        return EnrolmentOut(enrolled=False)
+    return EnrolmentOut(
+        enrolled=enrolment.status == "enrolled", id=enrolment.id, loan_id=enrolment.loan_id,
+        terms_version=enrolment.terms_version, advance_share=enrolment.advance_share.normalize(),
+        fee_rate=enrolment.fee_rate.normalize(), cap=_cents(enrolment.cap_amount),
+        currency=enrolment.currency,
+        enrolled_at=enrolment.enrolled_at, withdrawn_at=enrolment.withdrawn_at)
 
 
 def loan_out(session: Session, loan: Loan) -> LoanOut:

@@ -105,3 +105,23 @@ class ShipmentDetailsIncomplete(ValidationFailed):
 class LoanNotRecallable(Conflict):
     code = "loan_not_recallable"
     message = N_("Only an active loan can be recalled; this one is {status}.")
+
+
+class DailyAdvanceNotOffered(ValidationFailed):
+    code = "daily_advance_not_offered"
+    message = N_("The daily advance comes with receivables financing; this loan is {product}.")
+
+
+class ReceivablesFacilityMissing(Conflict):
+    code = "receivables_facility_missing"
+    message = N_("The daily advance needs an active receivables-financing loan of the seller.")
+
+
+class DailyAdvanceAlreadyEnrolled(Conflict):
+    code = "daily_advance_already_enrolled"
+    message = N_("The seller is enrolled in the daily advance already.")
+
+
+class DailyAdvanceNotEnrolled(Conflict):
+    code = "daily_advance_not_enrolled"
+    message = N_("The seller is not enrolled in the daily advance.")

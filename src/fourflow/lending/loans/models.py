@@ -217,3 +217,109 @@ class LoanDisbursement(UUIDPrimaryKey, Base):
     triggered_by: Mapped[str] = mapped_column(String(32))  # conditions_met, operations
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class DailyAdvanceEnrolment(UUIDPrimaryKey, Base):
+    """A seller's opt-in to the daily advance under their receivables-financing loan (the facility),
+    on the terms of ``products.DAILY_ADVANCE_TERMS`` of its version, copied here when enrolled. At most
+    one enrolment of a seller is ``enrolled`` at a time; leaving it (``withdrawn``) stops new advances,
+    the outstanding ones are still netted from payouts."""
+
+    __tablename__ = "lending_daily_advance_enrolments"
+    __table_args__ = (
+        CheckConstraint("status IN ('enrolled', 'withdrawn')", name="status"),
+        CheckConstraint("advance_share > 0 AND advance_share <= 1 AND fee_rate >= 0 AND fee_rate < 1 "
+                        "AND cap_amount > 0", name="terms"),
+        CheckConstraint("(status = 'withdrawn') = (withdrawn_at IS NOT NULL)",
+                        name="withdrawn_at_when_withdrawn"),
+        Index("ix_lending_daily_advance_enrolments_one_enrolled", "seller_organisation_id", unique=True,
+              postgresql_where="status = 'enrolled'"),
+    )
+
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))  # the facility
+    terms_version: Mapped[str] = mapped_column(String(32))
+    advance_share: Mapped[Decimal] = mapped_column(Numeric(10, 6))
+    fee_rate: Mapped[Decimal] = mapped_column(Numeric(10, 6))
+    netting_due_days: Mapped[int]
+    purchase_window_days: Mapped[int]
+    cap_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))  # outstanding advances stay within it
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    enrolled_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    enrolled_at: Mapped[datetime]
+    withdrawn_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None]
+
+
+class DailyAdvance(UUIDPrimaryKey, Base):
+    """One morning's advance to one seller: what it was based on (``inputs``, its orders in
+    ``DailyAdvanceOrder``, the terms version), what was paid and charged, and what payouts netted."""
+
+    __tablename__ = "lending_daily_advances"
+    __table_args__ = (
+        UniqueConstraint("seller_organisation_id", "sales_on"),
+        CheckConstraint("status IN ('outstanding', 'partly_netted', 'netted')", name="status"),
+        CheckConstraint("principal_amount > 0 AND fee_amount >= 0", name="amounts"),
+        CheckConstraint("principal_repaid_amount >= 0 AND principal_repaid_amount <= principal_amount "
+                        "AND fee_repaid_amount >= 0 AND fee_repaid_amount <= fee_amount",
+                        name="repaid_within"),
+        Index("ix_lending_daily_advances_seller_open", "seller_organisation_id", "status", "sales_on"),
+    )
+
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_daily_advance_enrolments.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_loans.id"))
+    funder_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    sales_on: Mapped[date]  # the day the orders shipped (the advance is paid the morning after)
+    advanced_on: Mapped[date]
+    due_on: Mapped[date]  # netted from any payout from this day on
+    terms_version: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str] = mapped_column(String(3))
+    sales_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))  # Σ of its orders' totals
+    principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    fee_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    principal_repaid_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    fee_repaid_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    orders_count: Mapped[int]
+    # The figures of the decision: share, fee rate, uncapped advance, cap, outstanding before, …
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(16))
+    ledger_entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_entries.id"))
+    created_at: Mapped[datetime]
+    netted_at: Mapped[datetime | None]
+
+
+class DailyAdvanceOrder(UUIDPrimaryKey, Base):
+    """An order an advance was based on, as the trade data showed it then (the trade row may later be
+    replaced by a corrected download): an order is advanced against once."""
+
+    __tablename__ = "lending_daily_advance_orders"
+    __table_args__ = (
+        UniqueConstraint("seller_organisation_id", "marketplace", "order_id"),
+        Index("ix_lending_daily_advance_orders_advance", "advance_id"),
+    )
+
+    advance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_daily_advances.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    marketplace: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[str] = mapped_column(String(64))
+    trade_order_row_id: Mapped[uuid.UUID]  # trade_orders.id when read (no foreign key: rows are replaced)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    shipped_at: Mapped[datetime]
+
+
+class DailyAdvanceNetting(UUIDPrimaryKey, Base):
+    """What one payout repaid of one advance (fee first, then principal)."""
+
+    __tablename__ = "lending_daily_advance_nettings"
+    __table_args__ = (UniqueConstraint("advance_id", "payout_id"),)
+
+    advance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_daily_advances.id"))
+    payout_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lending_payouts.id"))
+    seller_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    fee_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    principal_amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    netted_on: Mapped[date]
+    created_at: Mapped[datetime]

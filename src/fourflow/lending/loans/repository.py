@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select, text
@@ -15,6 +16,10 @@ from sqlalchemy.orm import Session
 from fourflow.core.database import locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.loans.models import (
+    DailyAdvance,
+    DailyAdvanceEnrolment,
+    DailyAdvanceNetting,
+    DailyAdvanceOrder,
     Loan,
     LoanCondition,
     LoanConditionEvaluation,
@@ -33,7 +38,8 @@ def _loans(seller_organisation_id: uuid.UUID | None) -> Select[Loan]:
 
 
 def add(session: Session, row: Loan | LoanInstalment | LoanRepayment | LoanCondition | LoanConditionEvaluation
-        | LoanDisbursement) -> None:
+        | LoanDisbursement | DailyAdvanceEnrolment | DailyAdvance | DailyAdvanceOrder
+        | DailyAdvanceNetting) -> None:
     session.add(row)
     session.flush()
 
@@ -192,3 +198,95 @@ def pending_disbursement(session: Session, loan_id: uuid.UUID) -> LoanDisburseme
 def pending_disbursement_loan_ids(session: Session) -> list[uuid.UUID]:
     return list(session.scalars(select(LoanDisbursement.loan_id).where(LoanDisbursement.status == "pending")
                                 .order_by(LoanDisbursement.created_at)))
+
+
+# Daily advances -----------------------------------------------------------------------------------
+
+def enrolled(session: Session, seller_organisation_id: uuid.UUID, *,
+             for_update: bool = False) -> DailyAdvanceEnrolment | None:
+    """The seller's current enrolment (None when not enrolled), locked with ``for_update``: every
+    advance of the seller and every change of the enrolment queue on it."""
+    statement = select(DailyAdvanceEnrolment).where(
+        DailyAdvanceEnrolment.seller_organisation_id == seller_organisation_id,
+        DailyAdvanceEnrolment.status == "enrolled")
+    if for_update:
+        statement = locked(statement)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def lock_enrolling(session: Session, seller_organisation_id: uuid.UUID) -> None:
+    """Enrolments of one seller queue here (there is no row to lock before the first)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"lending:daily-advance:enrol:{seller_organisation_id}"})
+
+
+def enrolled_seller_ids(session: Session) -> list[uuid.UUID]:
+    return list(session.execute(select(DailyAdvanceEnrolment.seller_organisation_id)
+                                .where(DailyAdvanceEnrolment.status == "enrolled")
+                                .order_by(DailyAdvanceEnrolment.seller_organisation_id)).scalars())
+
+
+def advance_of_day(session: Session, seller_organisation_id: uuid.UUID,
+                   sales_on: date) -> DailyAdvance | None:
+    return session.execute(select(DailyAdvance).where(
+        DailyAdvance.seller_organisation_id == seller_organisation_id,
+        DailyAdvance.sales_on == sales_on)).scalar_one_or_none()
+
+
+def advanced_order_ids(session: Session, seller_organisation_id: uuid.UUID,
+                       keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (marketplace, order id) of ``keys`` an advance was based on already."""
+    if not keys:
+        return set()
+    rows = session.execute(select(DailyAdvanceOrder.marketplace, DailyAdvanceOrder.order_id).where(
+        DailyAdvanceOrder.seller_organisation_id == seller_organisation_id,
+        DailyAdvanceOrder.order_id.in_([order_id for _marketplace, order_id in keys]))).all()
+    return {(row[0], row[1]) for row in rows} & set(keys)
+
+
+def outstanding_principal(session: Session, seller_organisation_id: uuid.UUID, currency: str) -> Decimal:
+    total: Decimal = session.execute(select(func.coalesce(func.sum(
+        DailyAdvance.principal_amount - DailyAdvance.principal_repaid_amount), 0)).where(
+        DailyAdvance.seller_organisation_id == seller_organisation_id, DailyAdvance.currency == currency,
+        DailyAdvance.status != "netted")).scalar_one()
+    return Decimal(total)
+
+
+def open_advances(session: Session, seller_organisation_id: uuid.UUID, currency: str, *,
+                  for_update: bool = False) -> list[DailyAdvance]:
+    """Not fully netted, oldest sales day first (the order payouts net them in)."""
+    statement = (select(DailyAdvance).where(
+        DailyAdvance.seller_organisation_id == seller_organisation_id, DailyAdvance.currency == currency,
+        DailyAdvance.status != "netted").order_by(DailyAdvance.sales_on, DailyAdvance.id))
+    if for_update:
+        statement = locked(statement)
+    return list(session.execute(statement).scalars())
+
+
+def orders_of_advances(session: Session, advance_ids: Sequence[uuid.UUID]) -> list[DailyAdvanceOrder]:
+    if not advance_ids:
+        return []
+    return list(session.execute(select(DailyAdvanceOrder)
+                                .where(DailyAdvanceOrder.advance_id.in_(advance_ids))
+                                .order_by(DailyAdvanceOrder.shipped_at, DailyAdvanceOrder.order_id))
+                .scalars())
+
+
+def nettings_of_advances(session: Session, advance_ids: Sequence[uuid.UUID]) -> list[DailyAdvanceNetting]:
+    if not advance_ids:
+        return []
+    return list(session.execute(select(DailyAdvanceNetting).where(
+        DailyAdvanceNetting.advance_id.in_(advance_ids)).order_by(DailyAdvanceNetting.created_at)).scalars())
+
+
+def nettings_of_payout(session: Session, payout_id: uuid.UUID) -> list[DailyAdvanceNetting]:
+    return list(session.execute(select(DailyAdvanceNetting).where(DailyAdvanceNetting.payout_id == payout_id)
+                                .order_by(DailyAdvanceNetting.created_at, DailyAdvanceNetting.id)).scalars())
+
+
+def advances(session: Session, seller_organisation_id: uuid.UUID | None,
+             request: PageRequest) -> Page[DailyAdvance]:
+    statement = select(DailyAdvance)
+    if seller_organisation_id is not None:
+        statement = statement.where(DailyAdvance.seller_organisation_id == seller_organisation_id)
+    return fetch_page(session, statement, (DailyAdvance.sales_on.desc(), DailyAdvance.id), request)

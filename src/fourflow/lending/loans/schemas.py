@@ -156,3 +156,61 @@ class PayoutOut(BaseModel):
     received_on: date
     released: Decimal = Field(description="What reached the seller's wallet after the loans took their share")
     repayments: list[RepaymentOut]
+    advances_netted: list[NettingOut] = Field(
+        default_factory=list, description="The daily advances the payout repaid first")
+
+
+class NettingOut(BaseModel):
+    advance_id: uuid.UUID
+    payout_id: uuid.UUID
+    netted_on: date
+    fees: Decimal
+    principal: Decimal
+
+
+class AdvanceOrderOut(BaseModel):
+    marketplace: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    shipped_at: datetime = Field(description="The carrier's first scan")
+
+
+class DailyAdvanceOut(BaseModel):
+    id: uuid.UUID
+    seller_id: uuid.UUID
+    loan_id: uuid.UUID = Field(description="The receivables-financing loan the advance is drawn under")
+    sales_on: date = Field(description="The day the orders shipped")
+    advanced_on: date
+    due_on: date = Field(description="From this day any payout of the seller nets it")
+    terms_version: str
+    currency: str
+    sales: Decimal = Field(description="Σ of the orders' totals")
+    advance: Decimal
+    fee: Decimal
+    principal_repaid: Decimal
+    fee_repaid: Decimal
+    outstanding: Decimal = Field(description="Principal and fee not netted yet")
+    status: str = Field(description="outstanding, partly_netted or netted")
+    orders_count: int
+    orders: list[AdvanceOrderOut]
+    nettings: list[NettingOut]
+    inputs: dict[str, Any] = Field(description="The figures the advance was computed from")
+
+
+class EnrolmentIn(BaseModel):
+    loan_id: uuid.UUID | None = Field(
+        None, description="The receivables-financing loan to draw under (default: the newest active one)")
+
+
+class EnrolmentOut(BaseModel):
+    enrolled: bool
+    id: uuid.UUID | None = None
+    loan_id: uuid.UUID | None = None
+    terms_version: str | None = None
+    advance_share: Decimal | None = None
+    fee_rate: Decimal | None = None
+    cap: Decimal | None = None
+    currency: str | None = None
+    enrolled_at: datetime | None = None
+    withdrawn_at: datetime | None = None

@@ -73,3 +73,26 @@ def complete_disbursement(loan_id: str) -> None:
         if loan.status == "disbursing":
             jobs.enqueue(session, service.COMPLETE_DISBURSEMENT_TASK, {"loan_id": loan_id},
                          delay_seconds=RECHECK_SECONDS)
+
+
+# Every day at 05:00 UTC, once yesterday's tracking files are in: the daily advances on its sales.
+DAILY_ADVANCES_CRON = "0 5 * * *"
+
+
+def advance_all(database: Database, sales_on: date) -> dict[uuid.UUID, str]:
+    """Each enrolled seller in its own transaction; safe to run again (a day is advanced once).
+    Returns each seller's outcome (``AdvanceOutcome.reason``)."""
+    with database.unit_of_work() as session:
+        seller_ids = service.enrolled_seller_ids(session)
+    outcomes: dict[uuid.UUID, str] = {}
+    for seller_id in seller_ids:
+        with database.unit_of_work() as session:
+            outcome = service.advance_day(session, AuditContext.system(), seller_id, sales_on)
+        outcomes[seller_id] = outcome.reason
+    return outcomes
+
+
+@blueprint.periodic(cron=DAILY_ADVANCES_CRON)
+@blueprint.task(name="daily_advances", retry=3)
+def daily_advances(timestamp: int) -> None:
+    advance_all(job_runtime().database, datetime.fromtimestamp(timestamp, UTC).date() - timedelta(days=1))

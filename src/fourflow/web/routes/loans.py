@@ -2,7 +2,9 @@
 from payouts, its disbursement conditions (F21) with their evaluation history, a chart of payouts
 against repayments by month, and the loan's statement (CSV). A loan waiting for its signed contract
 is signed here: the contract of its offer is made, a one-time code mailed to the signed-in user, and
-the code entered signs it from this browser session; the platform countersigns at once (F4)."""
+the code entered signs it from this browser session; the platform countersigns at once (F4). The
+daily advance of receivables financing (enrolled or not, with a toggle; today's advance, what is
+outstanding, the last advances)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -33,8 +35,9 @@ from fourflow.lending.contracts.errors import SigningCodeInvalid
 from fourflow.lending.contracts.service import contracts
 from fourflow.lending.insurance import service as insurance
 from fourflow.lending.loans import service as loans
-from fourflow.lending.products import CONDITION_LABELS, ConditionKind
+from fourflow.lending.products import CONDITION_LABELS, DAILY_ADVANCE_TERMS, ConditionKind
 from fourflow.risk.service.decisions import PRODUCT_LABELS
+from fourflow.web.forms import attempt
 from fourflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,6 +48,12 @@ STATUS_LABELS = {"awaiting_disbursement": N_("Awaiting disbursement"), "active":
                  "closed": N_("Repaid"), "disbursing": N_("Paying the supplier"),
                  "written_off": N_("Written off")}
 CONDITION_STATUS_LABELS = {"met": N_("Met"), "unmet": N_("Not met yet")}
+ADVANCE_STATUS_LABELS = {"outstanding": N_("Awaiting the payout"), "partly_netted": N_("Partly netted"),
+                         "netted": N_("Netted")}
+ENROLLED = N_("You are enrolled: from tomorrow morning we advance a share of the previous day's shipped "
+              "sales.")
+WITHDRAWN = N_("You left the daily advance: no new advances; the outstanding ones are netted from your "
+               "payouts.")
 ACCOUNT_LABELS = {"loan:principal": N_("Principal"), "loan:interest": N_("Interest"),
                   "loan:fees": N_("Fees")}
 STATEMENT_COLUMNS = (N_("Date (UTC)"), N_("Description"), N_("Account"), N_("Debit"), N_("Credit"),
@@ -65,7 +74,8 @@ CONTRACT_SIGNED = N_("You signed the contract and the platform countersigned it.
 
 
 def label(code: str) -> str:
-    known = STATUS_LABELS.get(code) or PRODUCT_LABELS.get(code) or ACCOUNT_LABELS.get(code)
+    known = (STATUS_LABELS.get(code) or PRODUCT_LABELS.get(code) or ACCOUNT_LABELS.get(code)
+             or ADVANCE_STATUS_LABELS.get(code))
     return translate(known) if known else code
 
 
@@ -151,12 +161,47 @@ def _chart(session: Session, principal: Principal, currency: str | None) -> dict
             "flows": flows}
 
 
+def _daily_advance(session: Session, principal: Principal) -> dict[str, Any] | None:
+    """The panel's figures, or None when the seller has no receivables facility and no advances."""
+    summary = loans.summary(session, principal.organisation_id)
+    facility = next((loan for loan in loans.list_loans(session, principal.organisation_id, "active",
+                                                      PageRequest(page=1, page_size=50)).items
+                     if loan.product in DAILY_ADVANCE_TERMS), None)
+    if summary.enrolment is None and facility is None and not summary.recent:
+        return None
+    terms = DAILY_ADVANCE_TERMS["receivables_financing"]
+    return {"summary": summary, "facility": facility, "may_enrol": facility is not None,
+            "may_change": principal.can(Permission.REQUEST_CREDIT_DECISION),
+            "share": summary.enrolment.advance_share if summary.enrolment else terms.advance_share,
+            "fee_rate": summary.enrolment.fee_rate if summary.enrolment else terms.fee_rate}
+
+
 @router.get("/loans")
 def loans_page(request: Request, session: Db, principal: Seller, page: int = Query(1, ge=1),
                signed: str | None = Query(None, description="A loan whose contract was just signed")
                ) -> Response:
     return _page(request, session, principal, page=page,
                  notice=translate(CONTRACT_SIGNED, current_language()) if signed else None)
+
+
+@router.post("/loans/daily-advance")
+def daily_advance_toggle(request: Request, session: Db, principal: Seller,
+                         enrolled: str = Form(...)) -> Response:
+    """Enrol in the daily advance (``enrolled=yes``) or leave it (``no``)."""
+    if not principal.can(Permission.REQUEST_CREDIT_DECISION):
+        raise NotFound()
+    seller, context = principal.organisation_id, principal.audit_context()
+    if enrolled == "yes":
+        result, error = attempt(session, lambda: loans.enrol(session, context, seller,
+                                                             enrolled_by_user_id=principal.user_id))
+    else:
+        result, error = attempt(session, lambda: loans.unenrol(session, context, seller,
+                                                               withdrawn_by_user_id=principal.user_id))
+    if error is not None or result is None:
+        return _page(request, session, principal, status_code=error.http_status if error else 409,
+                           error=error.localised(current_language()) if error else None)
+    done = ENROLLED if result.status == "enrolled" else WITHDRAWN
+    return _page(request, session, principal, notice=translate(done))
 
 
 def _page(request: Request, session: Session, principal: Principal, *, page: int = 1,
@@ -174,7 +219,8 @@ def _page(request: Request, session: Session, principal: Principal, *, page: int
         "interventions": collections.seller_interventions(session, principal.organisation_id,
                                                           current_language()),
         "chart": _chart(session, principal, listed.items[0].currency if listed.items else None),
-        "notice": notice, "error": error}, status_code=status_code, active="loans")
+        "advance": _daily_advance(session, principal), "notice": notice, "error": error},
+        status_code=status_code, active="loans")
 
 
 def _message(error: FourflowError) -> str:

@@ -1,5 +1,5 @@
-"""Operations: loans awaiting disbursement, bank accounts and their reconciliation breaks, payment
-channels, payouts."""
+"""Operations: loans awaiting disbursement, the latest daily advances of every seller, bank accounts and
+their reconciliation breaks, payment channels, payouts."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def _operations_page(request: Request, session: Session, principal: Principal, *
         "channels": payments.channel_health(session, payment_router(request_database(request).engine)),
         "payments": payments.recent_payments(session, PageRequest(page=1, page_size=20), None),
         "exposure": fx.exposure(session),
+        "advances": loans.list_advances(session, None, PageRequest(page=1, page_size=10)).items,
     }, status_code=status_code, active="operations")
 
 

@@ -2,7 +2,8 @@
 evaluated on events (``conditions``), disbursement into the seller's wallet or to a supplier through
 the payment router (``disbursement``), daily interest accrual (``accrual``) and repayment from
 marketplace payouts
-(``payouts``). Every money movement is one balanced ledger entry with an idempotency key derived from
+(``payouts``), and the daily advance of receivables financing, netted from the payouts (``advances``).
+Every money movement is one balanced ledger entry with an idempotency key derived from
 the loan (or the payout), posted in the same transaction as the change that causes it, and every
 change is audited there too.
 
@@ -17,6 +18,20 @@ deliveries of one payout queue on that unique key and all but the first find it 
 """
 
 from fourflow.lending.loans.service.accrual import accrue_all, accrue_interest, active_loan_ids
+from fourflow.lending.loans.service.advances import (
+    AdvanceOutcome,
+    AdvanceSummary,
+    advance_day,
+    enrol,
+    enrolled_seller_ids,
+    enrolment_of,
+    list_advances,
+    nettings_of,
+    nettings_of_payout,
+    orders_of,
+    summary,
+    unenrol,
+)
 from fourflow.lending.loans.service.common import (
     DEFAULT_COLLECTION_CHANNEL,
     DEFAULT_FUNDER,
@@ -74,6 +89,8 @@ __all__ = [
     "DEFAULT_COLLECTION_CHANNEL",
     "DEFAULT_FUNDER",
     "EVENT_LABELS",
+    "AdvanceOutcome",
+    "AdvanceSummary",
     "ConditionEvent",
     "FinancedShipment",
     "LoanAccounts",
@@ -88,6 +105,7 @@ __all__ = [
     "accrue_all",
     "accrue_interest",
     "active_loan_ids",
+    "advance_day",
     "apply_payout",
     "balances",
     "book_loan",
@@ -99,16 +117,23 @@ __all__ = [
     "disbursed_amount",
     "disbursement_key",
     "disbursements",
+    "enrol",
+    "enrolled_seller_ids",
+    "enrolment_of",
     "evaluate_loan",
     "evaluate_waiting",
     "evaluations",
     "get_loan",
     "latest_reasons",
+    "list_advances",
     "list_loans",
     "loan_of_offer_exists",
     "mark_written_off",
     "monthly_flows",
+    "nettings_of",
+    "nettings_of_payout",
     "next_due",
+    "orders_of",
     "payout_repayments",
     "pending_disbursement_loan_ids",
     "recall_now",
@@ -117,5 +142,7 @@ __all__ = [
     "schedule",
     "statement",
     "statement_pdf",
+    "summary",
+    "unenrol",
     "waiting_loan_ids",
 ]

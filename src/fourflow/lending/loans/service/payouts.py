@@ -1,4 +1,5 @@
-"""Marketplace payouts and the repayments they make (MONEY-FLOWS events 5 and 6)."""
+"""Marketplace payouts and the repayments they make (MONEY-FLOWS events 5 and 6); the seller's daily
+advances the payout covers are netted first (``advances.net_from_payout``)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from fourflow.lending.loans.errors import (
     PayoutReferenceReused,
     SellerNotFound,
 )
-from fourflow.lending.loans.models import Loan, LoanRepayment, SellerPayout
+from fourflow.lending.loans.models import DailyAdvanceNetting, Loan, LoanRepayment, SellerPayout
+from fourflow.lending.loans.service import advances
 from fourflow.lending.loans.service.accrual import accrue_loan
 from fourflow.lending.loans.service.common import (
     DEFAULT_COLLECTION_CHANNEL,
@@ -46,13 +48,15 @@ class PayoutApplied:
     payout: SellerPayout
     repayments: list[LoanRepayment]
     created: bool  # False: the reference had been applied before, nothing was posted now
+    nettings: tuple[DailyAdvanceNetting, ...] = ()  # the daily advances it netted (fee, principal)
 
 
 def apply_payout(session: Session, context: audit.AuditContext, seller_id: uuid.UUID,
                  payout_amount: Decimal, currency: str, reference: str, *,
                  channel: str = DEFAULT_COLLECTION_CHANNEL) -> PayoutApplied:
     """A marketplace payout for the seller (events 5 and 6): Dr platform:bank / Cr seller:collections,
-    then in one entry Dr seller:collections and Cr, loan by loan (oldest first), fees → interest →
+    then in one entry Dr seller:collections and Cr first the daily advances the payout covers (fee, then
+    principal; ``advances``), then, loan by loan (oldest first), fees → interest →
     principal up to each loan's share (all of what is left for bullet and instalment loans, the
     remittance rate of the payout for payout-sweep loans, raised to the minimum due), the rest to
     seller:wallet; principal repaid moves Dr funder:deployed / Cr funder:available. A loan left owing
@@ -102,8 +106,9 @@ def apply_payout(session: Session, context: audit.AuditContext, seller_id: uuid.
         idempotency_key=f"{key}:received",
         postings=(debit(bank, payout_money), credit(collections, payout_money)),
         description=f"Marketplace payout {reference}"), details={"reference": reference})
-    left = payout_money
-    postings: list[ledger.Posting] = []
+    netted = advances.net_from_payout(session, payout, payout_money)
+    left = payout_money - netted.total
+    postings: list[ledger.Posting] = list(netted.postings)
     repayments: list[LoanRepayment] = []
     for loan in loans:
         held = accounts(session, loan)
@@ -139,11 +144,12 @@ def apply_payout(session: Session, context: audit.AuditContext, seller_id: uuid.
     audit.record(session, context, "lending:payout:applied", subject_type="lending_payout",
                  subject_id=payout.id, organisation_id=seller_id, after={
                      "reference": reference, "amount": str(payout_money), "released": str(left),
+                     "advances_netted": [advances.netting_document(row) for row in netted.nettings],
                      "repayments": [_repayment_document(repayment) for repayment in repayments]})
     for loan in loans:
         if balances_of(session, loan, accounts(session, loan)).is_zero():
             _close(session, context, loan)
-    return PayoutApplied(payout, repayments, created=True)
+    return PayoutApplied(payout, repayments, created=True, nettings=tuple(netted.nettings))
 
 
 def _share(session: Session, loan: Loan, left: Money, owed: LoanBalances, today: date) -> Money:
