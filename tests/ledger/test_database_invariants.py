@@ -93,7 +93,7 @@ def test_a_resolved_hold_cannot_be_reopened(books: Books) -> None:
 
 
 # Postings that bring their own running values (as the recording functions insert them,
-# migration 0027) are held to the same rules, checked set-wise at the end of the statement.
+# migration 0028) are held to the same rules, checked set-wise at the end of the statement.
 _PRECOMPUTED = (
     "INSERT INTO ledger_postings (entry_id, account_id, currency, amount, phase, "
     "account_sequence, posted_balance_after, balanced_by_statement) "

@@ -103,7 +103,7 @@ class LedgerPosting(Base):
     posted_balance_after: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     # True when the statement that inserted the posting checked its entry's balance (the
-    # recording functions, migration 0027); otherwise the entry is checked at commit.
+    # recording functions, migration 0028); otherwise the entry is checked at commit.
     balanced_by_statement: Mapped[bool] = mapped_column(server_default=text("false"))
 
 

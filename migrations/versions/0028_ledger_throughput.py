@@ -1,7 +1,7 @@
 """Ledger throughput: postings applied to their accounts set-wise, once per statement
 
-Revision ID: 0027
-Revises: 0025
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-06
 
 Until now every posting went through ``ledger_apply_posting``, a row trigger that updates its
@@ -42,8 +42,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision: str = '0027'
-down_revision: str | None = '0025'
+revision: str = '0028'
+down_revision: str | None = '0027'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
