@@ -20,7 +20,6 @@ from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
 from fourflow.identity.roles import Permission
 from fourflow.lending.lines import service
-from fourflow.lending.lines.errors import DrawIdempotencyKeyMissing
 from fourflow.lending.lines.models import CreditLine
 from fourflow.lending.lines.schemas import CreditLineOut, DrawIn, DrawOut
 from fourflow.lending.loans.models import Loan
@@ -55,9 +54,7 @@ def draw(session: Db, principal: Borrower, line_id: uuid.UUID, body: DrawIn, res
     """Draw on the seller's line: booked as a loan and paid into the wallet once the line's contract
     carries every signature. Refused (nothing stored) over what is available, on a frozen, ended or
     closed line, under a drawdown hold, or for an amount that is not positive or too precise."""
-    if not idempotency_key:
-        raise DrawIdempotencyKeyMissing(field="Idempotency-Key")
-    drawn = service.draw(session, principal.audit_context(), line_id, body.amount, idempotency_key,
+    drawn = service.draw(session, principal.audit_context(), line_id, body.amount, idempotency_key or "",
                          seller_organisation_id=principal.organisation_id,
                          requested_by_user_id=principal.user_id)
     if not drawn.created:

@@ -200,10 +200,10 @@ def draw(session: Session, context: audit.AuditContext, line_id: uuid.UUID, amou
          requested_by_user_id: uuid.UUID | None) -> Drawn:
     """Draw ``amount`` on the line (see the module's text). Raises before storing anything when the
     draw is refused."""
+    line = get_line(session, line_id, seller_organisation_id)  # another seller's line: not found
     key = idempotency_key.strip()
     if not key:
         raise DrawIdempotencyKeyMissing(field="Idempotency-Key")
-    line = get_line(session, line_id, seller_organisation_id)
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0:
         raise DrawAmountNotPositive(field="amount")
