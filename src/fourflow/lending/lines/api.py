@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from sqlalchemy.orm import Session
 
 from fourflow.core.http import Paging, database_session
-from fourflow.core.i18n import Language, translate
+from fourflow.core.i18n import Language
 from fourflow.core.pagination import PageOut
 from fourflow.identity.dependencies import require
 from fourflow.identity.principal import Principal
@@ -23,7 +23,6 @@ from fourflow.lending.lines import service
 from fourflow.lending.lines.models import CreditLine
 from fourflow.lending.lines.schemas import CreditLineOut, DrawIn, DrawOut
 from fourflow.lending.loans.models import Loan
-from fourflow.lending.products import CATALOGUE
 
 router = APIRouter(prefix="/api/v1/lending", tags=["lending"])
 LINES = "/lines"
@@ -62,13 +61,6 @@ def draw(session: Db, principal: Borrower, line_id: uuid.UUID, body: DrawIn, res
     return draw_out(session, drawn.draw.id, drawn.loan)
 
 
-def terms(line: CreditLine, language: Language | None) -> list[str]:
-    period = CATALOGUE[line.product].repayment.period_days or line.draw_tenor_days
-    return [translate(service.DRAW_TEXT, language, term_end=line.term_end_on.isoformat(), period=period,
-                      days=line.draw_tenor_days),
-            translate(service.FEE_TEXT, language, rate=f"{line.origination_fee_rate * 100:.1f} %")]
-
-
 def line_out(session: Session, line: CreditLine, language: Language | None) -> CreditLineOut:
     figures = service.figures(session, line)
     return CreditLineOut(
@@ -77,7 +69,7 @@ def line_out(session: Session, line: CreditLine, language: Language | None) -> C
         available=_cents(figures.available.amount), annual_rate=line.annual_rate,
         origination_fee_rate=line.origination_fee_rate, draw_tenor_days=line.draw_tenor_days,
         opened_on=line.opened_on, term_end_on=line.term_end_on, status=line.status,
-        state=service.state(session, line), terms=terms(line, language),
+        state=service.state(session, line), terms=service.terms(line, language),
         draws=[draw_out(session, row.id, loan) for row, loan in service.draws(session, line)])
 
 

@@ -30,7 +30,7 @@ from fourflow.audit import service as audit
 from fourflow.core import events
 from fourflow.core.clock import get_clock
 from fourflow.core.errors import FourflowError
-from fourflow.core.i18n import N_
+from fourflow.core.i18n import N_, Language, translate
 from fourflow.core.money import Money, minor_units
 from fourflow.core.pagination import Page, PageRequest
 from fourflow.lending.applications import service as applications
@@ -186,6 +186,14 @@ def refusal_of(session: Session, line: CreditLine, today: date | None = None) ->
     if today >= line.term_end_on:
         return CreditLineTermEnded(term_end=line.term_end_on.isoformat())
     return None
+
+
+def terms(line: CreditLine, language: Language | None = None) -> list[str]:
+    """The line's terms in words: how draws work and are repaid, and the fee of each draw."""
+    period = CATALOGUE[line.product].repayment.period_days or line.draw_tenor_days
+    return [translate(DRAW_TEXT, language, term_end=line.term_end_on.isoformat(), period=period,
+                      days=line.draw_tenor_days),
+            translate(FEE_TEXT, language, rate=f"{line.origination_fee_rate * 100:.1f} %")]
 
 
 def fee_of_draw(line: CreditLine, amount: Money) -> Money:
