@@ -86,7 +86,9 @@ def test_draws_repayments_and_draws_again(demo: Session, clock: FrozenClock) -> 
     after_first = books(demo, first.loan)
     assert (after_first.principal, after_first.wallet - wallet_before) == (D("4000.00"), D("3960.00"))
 
-    # Signed: a draw is paid out at once. 2,500.50 × 1 % = 25.005, to the cent half to even: 25.00.
+    # Signed: a draw is paid out at once (an hour later: payouts repay the oldest disbursement first).
+    # 2,500.50 × 1 % = 25.005, to the cent half to even: 25.00.
+    clock.advance(timedelta(hours=1))
     second = lines.draw(demo, CONTEXT, line.id, D("2500.50"), "draw-2", seller_organisation_id=seller,
                         requested_by_user_id=None)
     assert (second.loan.status, second.loan.origination_fee_amount) == ("active", D("25.0000"))
@@ -101,6 +103,7 @@ def test_draws_repayments_and_draws_again(demo: Session, clock: FrozenClock) -> 
     assert _figures(demo, line) == (D("10000.00"), D("3500.50"), D("6499.50"))
 
     # And drawn again, up to exactly what is available.
+    clock.advance(timedelta(hours=1))
     third = lines.draw(demo, CONTEXT, line.id, D("6499.50"), "draw-3", seller_organisation_id=seller,
                        requested_by_user_id=None)
     assert third.loan.status == "active"
@@ -209,6 +212,11 @@ def test_frozen_ended_closed_and_foreign_lines_refuse_draws(demo: Session, clock
                        requested_by_user_id=None)
     assert drawn.created
     clock.set(NOW)
+
+    # A draw written off is a default: the line is frozen, although its principal no longer counts.
+    loans.mark_written_off(demo, drawn.loan, NOW)
+    assert (refused_code(), lines.state(demo, line)) == ("credit_line_frozen", "frozen")
+    assert lines.figures(demo, line).drawn.amount == D("0.00")
 
     line.status, line.closed_at = "closed", NOW
     demo.flush()

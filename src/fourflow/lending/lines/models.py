@@ -19,8 +19,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fourflow.core.models import Base, UUIDPrimaryKey
 
-LINE_STATUSES = ("open", "frozen", "closed")
-
 
 class CreditLine(UUIDPrimaryKey, Base):
     __tablename__ = "lending_credit_lines"

@@ -6,8 +6,8 @@ repaid repeatedly.
   currency and rate, open for draws until the offer's tenor from today, each draw repaid by the
   product's method over the offer's tenor from the draw.
 * **Available** = limit − the principal its draws still owe (a draw awaiting disbursement owes all of
-  it; a repaid or written-off draw nothing). Repayments (payouts, ``loans.apply_payout``) lower the
-  draws' principal and so restore what is available.
+  it; a repaid or written-off draw nothing, but a write-off freezes the line). Repayments (payouts,
+  ``loans.apply_payout``) lower the draws' principal and so restore what is available.
 * **Drawing.** A draw is a loan on the line's offer (``loans.book_draw``): the product's disbursement
   conditions (all signatures on the offer's contract) must be met before its money leaves, which the
   loan machinery does (``disbursement.pay_out``: ledger entry, funder capital); the origination fee is
@@ -180,6 +180,9 @@ def refusal_of(session: Session, line: CreditLine, today: date | None = None) ->
     standing = {row.control: row for row in controls.standing(session, line.seller_organisation_id)}
     if line.status == "frozen" or LIMIT_FREEZE in standing:
         return CreditLineFrozen()
+    # A draw written off (``lending.collections``) is a default: the line lends no more.
+    if any(loan.status == "written_off" for _row, loan in draws(session, line)):
+        return CreditLineFrozen()
     if DRAWDOWN_HOLD in standing:
         hold = standing[DRAWDOWN_HOLD]
         return controls.DrawdownOnHold(since=hold.imposed_at.date().isoformat(), reason=hold.imposed_reason)
@@ -194,11 +197,6 @@ def terms(line: CreditLine, language: Language | None = None) -> list[str]:
     return [translate(DRAW_TEXT, language, term_end=line.term_end_on.isoformat(), period=period,
                       days=line.draw_tenor_days),
             translate(FEE_TEXT, language, rate=f"{line.origination_fee_rate * 100:.1f} %")]
-
-
-def fee_of_draw(line: CreditLine, amount: Money) -> Money:
-    """The origination fee of a draw: the line's rate × the draw, to the cent (half to even)."""
-    return Money(amount.amount * line.origination_fee_rate, line.currency).quantized()
 
 
 # Drawing --------------------------------------------------------------------------------------------
