@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +19,7 @@ from fourflow.demo_data import load_demo_data
 from fourflow.demo_lending import DEMO_LOANS, load_demo_loans
 from fourflow.lending.applications import service as applications
 from fourflow.lending.collections import service as collections
+from fourflow.lending.lines import service as lines
 from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
 from fourflow.risk.service import rule_sets
@@ -60,6 +62,7 @@ def test_every_state_is_there(world: tuple[Database, dict[str, int], float]) -> 
     assert created["demo_loans"] == len(DEMO_LOANS)
     assert created["demo_payouts"] == 3
     assert created["demo_referrals"] == 1
+    assert (created["demo_lines"], created["demo_draws"]) == (1, 2)
     with database.unit_of_work() as session:
         closed = _loan(session, "demo:loan:lumen:closed")
         repaying = _loan(session, "demo:loan:lumen:repaying")
@@ -97,6 +100,13 @@ def test_every_state_is_there(world: tuple[Database, dict[str, int], float]) -> 
         assert created["demo_advances"] == len(advances) >= 3
         assert {advance.status for advance in advances} >= {"netted", "outstanding"}
         assert all(advance.principal_amount > 0 and advance.orders_count > 0 for advance in advances)
+        # Lumen's credit line of 15,000.00: draws of 5,000.00 and 2,500.00 paid out (nothing due yet),
+        # 7,500.00 available.
+        (line,) = lines.list_lines(session, None, PageRequest(page=1, page_size=5)).items
+        figures = lines.figures(session, line)
+        assert (figures.drawn.amount, figures.available.amount) == (Decimal("7500.00"), Decimal("7500.00"))
+        assert [(row.amount, loan.status) for row, loan in lines.draws(session, line)] == [
+            (Decimal("5000.0000"), "active"), (Decimal("2500.0000"), "active")]
         unbalanced = session.execute(text(
             "SELECT count(*) FROM (SELECT entry_id FROM ledger_postings GROUP BY entry_id, currency "
             "HAVING sum(amount) <> 0) AS broken")).scalar_one()
@@ -105,7 +115,8 @@ def test_every_state_is_there(world: tuple[Database, dict[str, int], float]) -> 
 
 def test_loading_again_adds_nothing(world: tuple[Database, dict[str, int], float]) -> None:
     database, _created, _seconds = world
-    tables = ("lending_loans", "lending_applications", "lending_payouts", "ledger_entries",
+    tables = ("lending_loans", "lending_credit_lines", "lending_credit_line_draws",
+              "lending_applications", "lending_payouts", "ledger_entries",
               "lending_daily_advances", "lending_daily_advance_nettings",
               "lending_collection_actions", "lending_monitoring_alerts", "risk_decisions")
 

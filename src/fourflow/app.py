@@ -27,6 +27,7 @@ from fourflow.lending.collections.api import router as collections_router
 from fourflow.lending.contracts.api import lending_router as lending_contracts_router
 from fourflow.lending.contracts.api import router as contracts_router
 from fourflow.lending.insurance.api import router as insurance_router
+from fourflow.lending.lines.api import router as lines_router
 from fourflow.lending.loans.api import router as loans_router
 from fourflow.risk.api import router as risk_router
 from fourflow.tradedata.api import router as tradedata_router
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(lending_contracts_router)
     app.include_router(collections_router)
     app.include_router(insurance_router)
+    app.include_router(lines_router)
     app.include_router(insights_router)
     for router in page_routers:
         app.include_router(router)

@@ -11,6 +11,8 @@ has something to show:
 * the seller of the receivables loan is enrolled in the daily advance: advances on the sales of the
   ten days before its newest Shopify payout, netted when that payout was applied, and on the last two days of
   its trade data, still awaiting their payout.
+* Lumen again: a revolving credit line opened nine days ago, signed, with two draws (each a loan
+  repaying in equal instalments) and the rest of the limit available.
 
 Deterministic (fixed amounts, days counted back from today, fixed keys) and idempotent: a scenario
 submitted before is skipped, so running it again adds nothing. It runs after the
@@ -39,6 +41,7 @@ from fourflow.identity import service as identity
 from fourflow.lending.applications import service as applications
 from fourflow.lending.collections import service as collections
 from fourflow.lending.contracts.service import pki
+from fourflow.lending.lines import service as lines
 from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
 from fourflow.risk.service import models
@@ -82,6 +85,20 @@ DEMO_LOANS = (
 )
 # The daily advance's facility: the receivables loan of the demo.
 DEMO_ADVANCE_FACILITY = "demo:loan:lumen:repaying"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLine:
+    key: str  # the application's submission key: a submitted key is not loaded again
+    seller: str
+    limit: Decimal
+    tenor_days: int
+    days_ago: int  # applied for, accepted (the line opens) and signed that many days ago
+    draws: tuple[tuple[int, Decimal], ...]  # (days ago, amount), after the line's last payout
+
+
+DEMO_LINE = DemoLine("demo:line:lumen", "lumen-electronics", Decimal("15000.00"), 180, 9,
+                     ((8, Decimal("5000.00")), (3, Decimal("2500.00"))))
 # Left for a risk officer in the Review queue (order financing to a supplier is referred).
 DEMO_REFERRAL = ("bright-toys", "order_financing", Decimal("5000.00"), "demo:application:bright-toys:review")
 
@@ -139,7 +156,7 @@ def load_demo_loans(session: Session) -> dict[str, int]:
     the risk engine declines that seller in this world, to the next base seller that it lends to."""
     today = get_clock().now().date()
     created = {"demo_loans": 0, "demo_payouts": 0, "demo_collection_actions": 0, "demo_alerts": 0,
-               "demo_referrals": 0}
+               "demo_referrals": 0, "demo_lines": 0, "demo_draws": 0}
     if models.active_model(session) is None:
         return created  # a world too small to train a credit model on: no decisions, no loans
     submitted = _submission_keys(session)
@@ -171,6 +188,8 @@ def load_demo_loans(session: Session) -> dict[str, int]:
                 created["demo_payouts"] += 1
             break
     created["demo_advances"] = _daily_advances(session, today)
+    if not any(key.startswith(DEMO_LINE.key) for key in submitted):
+        created["demo_lines"], created["demo_draws"] = _credit_line(session, today, secret)
     # The night's jobs, as they would have run: accrual through yesterday, then collections and
     # monitoring of today (both once per loan and day, so a second load adds nothing).
     yesterday = today - timedelta(days=1)
@@ -181,6 +200,34 @@ def load_demo_loans(session: Session) -> dict[str, int]:
     if not any(key.startswith(DEMO_REFERRAL[3]) for key in submitted):
         created["demo_referrals"] += _referral(session)
     return created
+
+
+def _credit_line(session: Session, today: date, secret: str) -> tuple[int, int]:
+    """The demo credit line: applied for, accepted (the acceptance opens the line), signed, and drawn
+    on; to the next base seller when the risk engine declines the first. (Lines opened, draws made.)"""
+    spec = DEMO_LINE
+    for slug in (spec.seller, *(other for other in BASE_SELLERS if other != spec.seller)):
+        seller = _seller(session, slug)
+        with _on(today - timedelta(days=spec.days_ago)):
+            offer_id = _offer(session, seller, "revolving_credit_line", spec.limit, spec.tenor_days,
+                              f"{spec.key}@{slug}")
+            if offer_id is None:
+                continue
+            seller_actions.sign_as_seller(session, offer_id, secret=secret)
+        line = lines.line_of_offer(session, offer_id)
+        assert line is not None  # the acceptance opened it
+        drawn = 0
+        for number, (days_ago, amount) in enumerate(spec.draws, start=1):
+            # A risk officer may have lent less than asked: a draw takes at most what is available.
+            available = lines.figures(session, line).available.amount
+            if available <= 0:
+                break
+            with _on(today - timedelta(days=days_ago)):
+                lines.draw(session, CONTEXT, line.id, min(amount, available), f"{spec.key}:draw:{number}",
+                           seller_organisation_id=seller, requested_by_user_id=None)
+            drawn += 1
+        return 1, drawn
+    return 0, 0
 
 
 def _submission_keys(session: Session) -> set[str]:

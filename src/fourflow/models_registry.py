@@ -13,6 +13,7 @@ def import_all_models() -> None:
     import fourflow.lending.collections.models
     import fourflow.lending.contracts.models
     import fourflow.lending.insurance.models
+    import fourflow.lending.lines.models
     import fourflow.lending.loans.models
     import fourflow.notifications.models
     import fourflow.risk.models

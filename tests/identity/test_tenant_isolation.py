@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from fourflow.audit.service import AuditContext
 from fourflow.core.clock import get_clock
 from fourflow.insights.models import SellerReminder
+from fourflow.lending.applications import service as applications
 from fourflow.lending.applications.models import FinancingApplication, FinancingOffer
 from fourflow.lending.contracts.models import LendingContract
 from fourflow.lending.insurance.models import InsuranceClaim, InsurancePolicy, InsuranceQuote
+from fourflow.lending.lines import service as lines
 from fourflow.lending.loans import service as loans
 from fourflow.lending.loans.models import Loan
 from fourflow.risk.models import RiskDecision
@@ -43,9 +45,11 @@ OBJECTS_OF_SELLER_B = {
     "decision_id": "SELECT d.id FROM risk_decisions d JOIN organisations o "
                    "ON o.id = d.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "application_id": "SELECT a.id FROM lending_applications a JOIN organisations o "
-                      "ON o.id = a.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+                      "ON o.id = a.seller_organisation_id WHERE o.slug = 'silkroad-home' "
+                      "AND a.product = 'receivables_financing'",
     "offer_id": "SELECT f.id FROM lending_offers f JOIN organisations o "
-                "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+                "ON o.id = f.seller_organisation_id WHERE o.slug = 'silkroad-home' "
+                "AND f.product = 'receivables_financing'",
     "loan_id": "SELECT l.id FROM lending_loans l JOIN organisations o "
                "ON o.id = l.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "contract_id": "SELECT c.id FROM lending_contracts c JOIN organisations o "
@@ -56,6 +60,8 @@ OBJECTS_OF_SELLER_B = {
                  "ON o.id = p.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     "claim_id": "SELECT c.id FROM lending_insurance_claims c JOIN organisations o "
                 "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
+    "line_id": "SELECT c.id FROM lending_credit_lines c JOIN organisations o "
+               "ON o.id = c.seller_organisation_id WHERE o.slug = 'silkroad-home'",
     # Monitoring alerts are for risk staff only (their routes are platform-only).
     "alert_id": "SELECT gen_random_uuid()",
     # So are the controls and recalls confirmed alerts put in place.
@@ -97,6 +103,7 @@ VALID_BODIES = {
     "/dismiss": {"reason": "tenant test"},
     "/release": {"reason": "tenant test"},
     "/lift": {"reason": "tenant test"},
+    "/draws": {"amount": "1.00"},
 }
 MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit_events",
                   "user_sessions", "procrastinate_jobs", "ledger_entries", "ledger_postings",
@@ -107,7 +114,7 @@ MUTABLE_TABLES = ("organisations", "users", "invitations", "api_clients", "audit
                   "lending_loan_recoveries", "lending_stock_lock_events",
                   "lending_monitoring_alerts", "risk_seller_controls", "lending_loan_recalls",
                   "insight_reminders", "lending_insurance_quotes", "lending_insurance_policies",
-                  "lending_insurance_claims")
+                  "lending_insurance_claims", "lending_credit_lines", "lending_credit_line_draws")
 
 
 def _id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
@@ -153,6 +160,7 @@ def seller_b_invitation(client: TestClient, demo: Session) -> None:
     _an_application_and_offer_of(demo, uuid.UUID(str(organisation)), decision)
     _a_reminder_of(demo, uuid.UUID(str(organisation)))
     _a_policy_and_claim_of(demo, uuid.UUID(str(organisation)))
+    _a_credit_line_of(demo, uuid.UUID(str(organisation)), decision)
     client.post("/logout", data={"csrf_token": csrf})
     client.cookies.clear()
 
@@ -294,6 +302,28 @@ def _a_policy_and_claim_of(session: Session, seller: uuid.UUID) -> None:
     session.flush()
     session.add(claim)
     session.flush()
+
+
+def _a_credit_line_of(session: Session, seller: uuid.UUID, decision: uuid.UUID) -> None:
+    """Seller B's revolving offer, accepted, and the credit line it opened: drawing on it (with a key)
+    or reading it as seller A must fail and store nothing."""
+    now = datetime.now(UTC)
+    application = FinancingApplication(
+        id=uuid.uuid4(), seller_organisation_id=seller, products_version="products@v1",
+        product="revolving_credit_line", amount=Decimal("1000"), currency="USD", tenor_days=180,
+        status="offered", decision_id=decision, created_at=now, updated_at=now, submitted_at=now)
+    offer = FinancingOffer(
+        id=uuid.uuid4(), application_id=application.id, seller_organisation_id=seller, decision_id=decision,
+        products_version="products@v1", product="revolving_credit_line", amount=Decimal("1000"),
+        currency="USD", tenor_days=180, annual_rate=Decimal("0.12"), annual_percentage_rate=Decimal("0.13"),
+        origination_fee=Decimal("10.00"), repayment_method="equal_instalments", schedule={}, status="open",
+        expires_at=now + timedelta(days=7), created_at=now)
+    session.add(application)
+    session.flush()
+    session.add(offer)
+    session.flush()
+    applications.accept_offer(session, AuditContext.system(), offer.id, seller, accepted_by_user_id=None)
+    assert lines.line_of_offer(session, offer.id) is not None
 
 
 def _a_reminder_of(session: Session, seller: uuid.UUID) -> None:

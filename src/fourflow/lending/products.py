@@ -17,6 +17,11 @@ Repayment methods:
 
 The origination fee is ``origination_fee_rate`` × the amount, rounded half to even to the minor
 unit, and is netted from the proceeds (MONEY-FLOWS event 3): the principal stays gross.
+
+A revolving product (``REVOLVING_PRODUCTS``) is not lent at once: its accepted offer opens a credit
+line (``lending.lines``) whose limit is the offer's amount, and each draw on it is a loan of its own
+(principal = the draw, repaid by the product's method); the origination fee is charged on each draw
+(the rate × the draw, netted from that draw's proceeds), never on the limit.
 """
 
 from __future__ import annotations
@@ -136,6 +141,10 @@ CATALOGUE: dict[str, Product] = {product.code: product for product in (
             underlying=Underlying.NONE, use_of_funds=UseOfFunds.ANY_BUSINESS_PURPOSE,
             currencies=LENDING_CURRENCIES),
 )}
+
+
+# Products whose accepted offer opens a credit line drawn repeatedly, instead of one loan.
+REVOLVING_PRODUCTS = frozenset({"revolving_credit_line"})
 
 
 def product(code: str) -> Product | None:

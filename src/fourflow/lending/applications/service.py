@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fourflow.audit import service as audit
+from fourflow.core import events
 from fourflow.core.clock import get_clock
 from fourflow.core.i18n import N_
 from fourflow.core.money import Money, validate_currency
@@ -53,6 +54,8 @@ from fourflow.tradedata.service import overview
 # How long an offer stands: long enough to read a contract, short enough that the decision's data
 # is still fresh.
 OFFER_VALIDITY = timedelta(days=7)
+# Published in the acceptance's transaction; the payload names the offer.
+OFFER_ACCEPTED = "lending:offer:accepted"
 # Outcomes of a decision that make an offer at once ("observation" lends, and watches the seller).
 OFFER_OUTCOMES = frozenset({"approve", "observation"})
 PREFILL_MONTHS = 3
@@ -434,6 +437,9 @@ def _respond(session: Session, context: audit.AuditContext, offer_id: uuid.UUID,
     audit.record(session, context, f"lending:offer:{status}", subject_type="lending_offer",
                  subject_id=offer.id, organisation_id=offer.seller_organisation_id, before={"status": "open"},
                  after={"status": status, "amount": str(offer.amount), "currency": offer.currency})
+    if status == "accepted":  # e.g. a revolving product's offer opens its credit line (``lending.lines``)
+        events.publish(session, events.DomainEvent(OFFER_ACCEPTED, {"offer_id": str(offer.id)},
+                                                   context.request_id))
     return offer
 
 

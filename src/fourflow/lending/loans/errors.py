@@ -16,6 +16,11 @@ class OfferNotAccepted(Conflict):
     message = N_("Only an accepted offer can be booked as a loan; this one is {status}.")
 
 
+class OfferOpensCreditLine(Conflict):
+    code = "offer_opens_credit_line"
+    message = N_("This offer opened a credit line: draw on the line instead of booking a loan.")
+
+
 class LoanAlreadyBooked(Conflict):
     code = "loan_already_booked"
     message = N_("A loan has been booked on this offer already.")

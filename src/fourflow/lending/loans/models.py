@@ -1,7 +1,8 @@
 """Loans, their planned instalments, the payouts applied to sellers' loans and the repayments they
 made.
 
-A loan is booked from an accepted offer (``awaiting_disbursement``) with its disbursement conditions
+A loan is booked from an accepted offer (``awaiting_disbursement``), or is one draw on a credit
+line (``lending.lines``; many loans on the line's offer) with its disbursement conditions
 (``LoanCondition``, evaluated on events, every evaluation kept as a ``LoanConditionEvaluation``); a
 payment to a supplier through the payment router is ``disbursing`` until the channel takes it; it
 becomes ``active`` when it is disbursed and ``closed`` when its principal, interest and fees are all
@@ -31,7 +32,11 @@ LOAN_STATUSES = ("awaiting_disbursement", "disbursing", "active", "closed", "wri
 class Loan(UUIDPrimaryKey, Base):
     __tablename__ = "lending_loans"
     __table_args__ = (
-        UniqueConstraint("offer_id"),
+        # One loan per offer, except the draws on a credit line (``lending.lines``): each is a loan
+        # of the line's offer.
+        Index("uq_lending_loans_offer_id", "offer_id", unique=True,
+              postgresql_where="product <> 'revolving_credit_line'"),
+        Index("ix_lending_loans_offer", "offer_id"),
         CheckConstraint(
             "status IN ('awaiting_disbursement', 'disbursing', 'active', 'closed', 'written_off')",
             name="status"),

@@ -60,7 +60,9 @@ def loan(session: Session, loan_id: uuid.UUID, seller_organisation_id: uuid.UUID
 
 
 def loan_of_offer(session: Session, offer_id: uuid.UUID) -> Loan | None:
-    return session.execute(select(Loan).where(Loan.offer_id == offer_id)).scalar_one_or_none()
+    """The offer's loan (a credit line's offer has one per draw: the first booked)."""
+    return session.scalars(select(Loan).where(Loan.offer_id == offer_id)
+                           .order_by(Loan.booked_at, Loan.id).limit(1)).first()
 
 
 def loans(session: Session, seller_organisation_id: uuid.UUID | None, status: str | None,

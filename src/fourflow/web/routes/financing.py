@@ -25,11 +25,14 @@ from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.lending.applications import service
 from fourflow.lending.insurance import service as insurance
+from fourflow.lending.lines import service as lines
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import (
+    CATALOGUE,
     DISBURSEMENT_CONDITIONS,
     LENDING_CURRENCIES,
     REPAYMENT_METHOD_LABELS,
+    REVOLVING_PRODUCTS,
     UNDERLYING_LABELS,
     USE_OF_FUNDS_LABELS,
     ConditionKind,
@@ -159,8 +162,12 @@ def _warnings(session: Session, principal: Principal, application: Any) -> dict[
 
 
 def _offer_view(session: Session, offer: Any) -> dict[str, Any]:
+    revolving = offer.product in REVOLVING_PRODUCTS
     return {"offer": offer, "status": service.offer_status(offer),
             "loan_booked": loans.loan_of_offer_exists(session, offer.id),
+            # A revolving offer opens a credit line: its fee is charged on each draw, not on the limit.
+            "revolving": revolving, "line": lines.line_of_offer(session, offer.id) if revolving else None,
+            "fee_rate": CATALOGUE[offer.product].origination_fee_rate,
             "disbursed": offer.amount - offer.origination_fee,
             "instalments": [{"number": row["number"], "due_on": row["due_on"], **{
                 part: Decimal(row[part]["amount"]) for part in ("principal", "interest", "total")}}

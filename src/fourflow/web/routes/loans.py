@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from fourflow.core.clock import get_clock
-from fourflow.core.errors import FourflowError, NotFound
+from fourflow.core.errors import FourflowError, NotFound, ValidationFailed
 from fourflow.core.http import database_session, request_settings
 from fourflow.core.i18n import N_, current_language, translate
-from fourflow.core.money import Money
+from fourflow.core.money import Money, parse_amount
 from fourflow.core.pagination import PageRequest
 from fourflow.identity import service as identity
 from fourflow.identity.dependencies import require
@@ -34,6 +34,7 @@ from fourflow.lending.collections import service as collections
 from fourflow.lending.contracts.errors import SigningCodeInvalid
 from fourflow.lending.contracts.service import contracts
 from fourflow.lending.insurance import service as insurance
+from fourflow.lending.lines import service as lines
 from fourflow.lending.loans import service as loans
 from fourflow.lending.products import CONDITION_LABELS, DAILY_ADVANCE_TERMS, ConditionKind
 from fourflow.risk.service.decisions import PRODUCT_LABELS
@@ -58,6 +59,11 @@ ACCOUNT_LABELS = {"loan:principal": N_("Principal"), "loan:interest": N_("Intere
                   "loan:fees": N_("Fees")}
 STATEMENT_COLUMNS = (N_("Date (UTC)"), N_("Description"), N_("Account"), N_("Debit"), N_("Credit"),
                      N_("Balance"))
+
+
+NOT_A_NUMBER = N_("Enter the amount as a number, e.g. 5000.00.")
+DRAWN = N_("Drawn {amount}: {paid_out} reaches your wallet once every signature is on the contract.")
+DRAWN_PAID = N_("Drawn {amount}: {paid_out} is in your wallet.")
 
 
 def seller_reader(principal: Reader) -> Principal:
@@ -174,6 +180,65 @@ def _daily_advance(session: Session, principal: Principal) -> dict[str, Any] | N
             "may_change": principal.can(Permission.REQUEST_CREDIT_DECISION),
             "share": summary.enrolment.advance_share if summary.enrolment else terms.advance_share,
             "fee_rate": summary.enrolment.fee_rate if summary.enrolment else terms.fee_rate}
+def line_view(session: Session, line: Any, *, error: str | None = None, notice: str | None = None,
+              amount: str = "") -> dict[str, Any]:
+    """The credit line panel: limit, drawn, available (the bar), term, why draws are stopped, the
+    draws and the form's state."""
+    figures = lines.figures(session, line)
+    refusal = lines.refusal_of(session, line)
+    state = lines.state(session, line)
+    limit = figures.limit.amount
+    return {"line": line, "limit": limit, "drawn": figures.drawn.amount,
+            "available": figures.available.amount,
+            "drawn_percent": int((figures.drawn.amount * 100 / limit).to_integral_value()) if limit else 0,
+            "state": state, "state_label": translate(lines.STATE_LABELS[state]),
+            "stopped": refusal.localised(current_language()) if refusal is not None else None,
+            "terms": lines.terms(line),
+            "draws": [{"draw": row, "loan": loan, "owed": lines.principal_owed(session, loan).amount,
+                       "status": label(loan.status)} for row, loan in lines.draws(session, line)],
+            "error": error, "notice": notice, "amount": amount, "form_key": f"web:{uuid.uuid4()}"}
+
+
+def line_views(session: Session, seller: uuid.UUID) -> list[dict[str, Any]]:
+    return [line_view(session, line)
+            for line in lines.list_lines(session, seller, PageRequest(page=1, page_size=PAGE_SIZE)).items]
+
+
+@router.post("/loans/lines/{line_id}/draws")
+async def draw(request: Request, session: Db, principal: Seller, line_id: uuid.UUID) -> Response:
+    """Draw on the seller's line (HTMX: the panel answers with the outcome or the field's message; a
+    plain form post is redirected back to the panel). The form's key makes a double submit draw once."""
+    form = await request.form()
+    typed = str(form.get("amount", "")).strip()[:32]
+    key = str(form.get("idempotency_key", "")).strip()[:100] or f"web:{uuid.uuid4()}"
+
+    def run() -> Response:
+        line = lines.get_line(session, line_id, principal.organisation_id)
+        error = notice = None
+        try:
+            amount = parse_amount(typed.replace(" ", "").replace(",", ""))
+        except ValidationFailed:
+            error = translate(NOT_A_NUMBER)
+        else:
+            drawn, refused = attempt(session, lambda: lines.draw(
+                session, principal.audit_context(), line.id, amount, key,
+                seller_organisation_id=principal.organisation_id, requested_by_user_id=principal.user_id))
+            if refused is not None or drawn is None:
+                error = refused.localised(current_language()) if isinstance(refused, FourflowError) else ""
+            else:
+                paid_out = Money(drawn.loan.principal_amount - drawn.loan.origination_fee_amount,
+                                 line.currency)
+                message = DRAWN_PAID if drawn.loan.status == "active" else DRAWN
+                notice = translate(message,
+                                   amount=str(Money(drawn.loan.principal_amount, line.currency).quantized()),
+                                   paid_out=str(paid_out.quantized()))
+        if not request.headers.get("HX-Request"):
+            return RedirectResponse(f"/loans#credit-line-{line.id}", status_code=303)
+        session.refresh(line)
+        return render(request, "_credit_line.html", {
+            "view": line_view(session, line, error=error, notice=notice, amount=typed if error else "")})
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/loans")
@@ -214,7 +279,8 @@ def _page(request: Request, session: Session, principal: Principal, *, page: int
     for view in views:
         view["insurance"] = covers.get(view["loan"].id, [])
     return render(request, "loans.html", {
-        "loans": listed, "views": views, "label": label, "insurance_label": insurance_label,
+        "loans": listed, "views": views, "lines": line_views(session, principal.organisation_id),
+        "label": label, "insurance_label": insurance_label,
         "deductions": deductions,
         "interventions": collections.seller_interventions(session, principal.organisation_id,
                                                           current_language()),

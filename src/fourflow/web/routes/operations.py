@@ -20,6 +20,7 @@ from fourflow.identity.principal import Principal
 from fourflow.identity.roles import OrganisationKind, Permission
 from fourflow.ledger.channels.registry import payment_router
 from fourflow.ledger.service import fx, get_account, payments, reconciliation
+from fourflow.lending.lines import service as lines
 from fourflow.lending.loans import service as loans
 from fourflow.web.forms import attempt
 from fourflow.web.routes.loans import condition_views, label
@@ -48,8 +49,12 @@ def _operations_page(request: Request, session: Session, principal: Principal, *
                for organisation in identity.organisations_of_kind(session, OrganisationKind.SELLER.value)}
     waiting_for = {loan.id: [view for view in condition_views(session, loan) if not view["met"]]
                    for loan in awaiting.items}
+    credit_lines = [{"line": line, "figures": lines.figures(session, line),
+                     "state": translate(lines.STATE_LABELS[lines.state(session, line)]),
+                     "draws": len(lines.draws(session, line))}
+                    for line in lines.list_lines(session, None, PageRequest(page=1, page_size=20)).items]
     return render(request, "operations.html", {
-        "awaiting": awaiting, "paying": paying, "sellers": sellers,
+        "awaiting": awaiting, "paying": paying, "credit_lines": credit_lines, "sellers": sellers,
         "payment_state": payment_state, "label": label, "waiting_for": waiting_for,
         "may_disburse": principal.can(Permission.MOVE_MONEY), "notice": notice, "error": error,
         "banks": reconciliation.bank_accounts_overview(session),

@@ -17,7 +17,7 @@ from fourflow.identity import service as identity
 from fourflow.ledger import service as ledger
 from fourflow.lending.insurance.errors import InsuranceCoverNotOffered, InsuranceCoverUnknown
 from fourflow.lending.insurance.insurer.port import Cover
-from fourflow.lending.products import CATALOGUE, Product, Underlying
+from fourflow.lending.products import CATALOGUE, REVOLVING_PRODUCTS, Product, Underlying
 
 # Cargo cover insures goods: only products lending against goods (ordered or stored) carry it.
 GOODS_UNDERLYINGS = frozenset({Underlying.PURCHASE_ORDERS, Underlying.PLEDGED_STOCK})
@@ -36,6 +36,9 @@ CLAIM_STATUS_LABELS = {"approved": N_("Approved, awaiting payment"), "declined":
 
 
 def covers_of(product: Product) -> list[Cover]:
+    """A policy covers one loan: a credit line's draws (many loans on one offer) are not insured."""
+    if product.code in REVOLVING_PRODUCTS:
+        return []
     return [cover for cover in Cover if cover is Cover.CREDIT or product.underlying in GOODS_UNDERLYINGS]
 
 

@@ -34,6 +34,7 @@ from fourflow.core import events
 from fourflow.core.clock import get_clock
 from fourflow.core.errors import FourflowError
 from fourflow.core.i18n import N_, Language, translate
+from fourflow.core.money import Money
 from fourflow.lending.applications import service as applications
 from fourflow.lending.contracts.service import contracts
 from fourflow.lending.loans import repository
@@ -46,6 +47,7 @@ from fourflow.lending.loans.models import Loan, LoanCondition, LoanConditionEval
 from fourflow.lending.loans.service.common import find_loan
 from fourflow.lending.loans.service.disbursement import pay_out
 from fourflow.lending.loans.service.loans import SupplierPayee, book
+from fourflow.lending.loans.service.loans import book_draw as book_draw_loan
 from fourflow.lending.products import (
     CONDITION_LABELS,
     DISBURSEMENT_CONDITIONS,
@@ -149,6 +151,17 @@ def book_loan(session: Session, context: audit.AuditContext, offer_id: uuid.UUID
         return loan
     attach_conditions(session, loan, shipment and FinancedShipment(shipment.tracking_number.strip(),
                                                                    shipment.warehouse.strip()))
+    return evaluate_loan(session, context, loan.id, ConditionEvent.BOOKING)
+
+
+def book_draw(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, booking_key: str,
+              amount: Money, tenor_days: int, *, booked_by_user_id: uuid.UUID | None) -> Loan:
+    """A draw on a credit line booked as a loan (``loans.book_draw``) with the product's disbursement
+    conditions, evaluated at once: with the line's contract signed the draw is paid out now, else it
+    waits for the signatures like any loan."""
+    loan = book_draw_loan(session, context, offer_id, booking_key, amount, tenor_days,
+                          booked_by_user_id=booked_by_user_id)
+    attach_conditions(session, loan, None)
     return evaluate_loan(session, context, loan.id, ConditionEvent.BOOKING)
 
 

@@ -17,11 +17,13 @@ from fourflow.core.pagination import Page, PageRequest
 from fourflow.identity import service as identity
 from fourflow.lending import schedules
 from fourflow.lending.applications import service as applications
+from fourflow.lending.applications.models import FinancingOffer
 from fourflow.lending.loans import repository
 from fourflow.lending.loans.errors import (
     FunderCapitalInsufficient,
     LoanAlreadyBooked,
     OfferNotAccepted,
+    OfferOpensCreditLine,
     SupplierNotAllowed,
     SupplierNotPayee,
 )
@@ -36,7 +38,7 @@ from fourflow.lending.loans.service.common import (
     money_of,
     principal_of,
 )
-from fourflow.lending.products import CATALOGUE, RepaymentMethod, UseOfFunds
+from fourflow.lending.products import CATALOGUE, REVOLVING_PRODUCTS, RepaymentMethod, UseOfFunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ def book(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, ide
     the credit decision checked against the approved suppliers); without one the proceeds go to the
     seller's wallet."""
     offer = applications.get_offer(session, offer_id, seller_organisation_id)
+    if offer.product in REVOLVING_PRODUCTS:  # its loans are the line's draws (``lending.lines``)
+        raise OfferOpensCreditLine(field="offer_id")
     repository.lock_offer(session, offer.id)
     existing = repository.loan_of_offer(session, offer.id)
     if existing is not None:
@@ -74,6 +78,31 @@ def book(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, ide
         if payee is not None and payee.strip().casefold() != supplier.name.strip().casefold():
             raise SupplierNotPayee(field="supplier.name", supplier=supplier.name, payee=payee)
     principal = Money(offer.amount, offer.currency).quantized()
+    fee = Money(offer.origination_fee, offer.currency).quantized()
+    loan = _new_loan(session, context, offer, principal, fee, offer.tenor_days, idempotency_key,
+                     booked_by_user_id=booked_by_user_id, supplier=supplier)
+    return loan, True
+
+
+def book_draw(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, booking_key: str,
+              amount: Money, tenor_days: int, *, booked_by_user_id: uuid.UUID | None) -> Loan:
+    """One draw on a credit line (``lending.lines``, which checks the limit and keeps the draw's
+    idempotency): a loan of ``amount`` on the line's accepted offer, repaid by the product's method
+    over ``tenor_days``, the product's origination fee charged on the draw (netted from its
+    proceeds), paid into the seller's wallet, awaiting disbursement with its schedule and accounts."""
+    offer = applications.get_offer(session, offer_id, None)
+    if offer.status != "accepted":
+        raise OfferNotAccepted(field="offer_id", status=applications.offer_status(offer))
+    principal = Money(amount.amount, offer.currency).quantized()
+    fee = applications.origination_fee(CATALOGUE[offer.product], principal)
+    return _new_loan(session, context, offer, principal, fee, tenor_days, booking_key,
+                     booked_by_user_id=booked_by_user_id, supplier=None)
+
+
+def _new_loan(session: Session, context: audit.AuditContext, offer: FinancingOffer, principal: Money,
+              fee: Money, tenor_days: int, booking_key: str, *, booked_by_user_id: uuid.UUID | None,
+              supplier: SupplierPayee | None) -> Loan:
+    chosen = CATALOGUE[offer.product]
     funder = identity.organisation_by_slug(session, DEFAULT_FUNDER)
     if funder is None:
         raise FunderCapitalInsufficient(available=str(Money.zero(offer.currency)), amount=str(principal))
@@ -83,16 +112,15 @@ def book(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, ide
         id=uuid.uuid4(), offer_id=offer.id, seller_organisation_id=offer.seller_organisation_id,
         funder_organisation_id=funder.id, products_version=offer.products_version, product=offer.product,
         principal_amount=principal.amount, currency=offer.currency, annual_rate=offer.annual_rate,
-        day_count_convention=schedules.DEFAULT_CONVENTION,
-        origination_fee_amount=Money(offer.origination_fee, offer.currency).quantized().amount,
-        tenor_days=offer.tenor_days, repayment_method=chosen.repayment.method.value,
+        day_count_convention=schedules.DEFAULT_CONVENTION, origination_fee_amount=fee.amount,
+        tenor_days=tenor_days, repayment_method=chosen.repayment.method.value,
         repayment_period_days=chosen.repayment.period_days, remittance_rate=chosen.repayment.remittance_rate,
-        status="awaiting_disbursement", booking_key=idempotency_key,
+        status="awaiting_disbursement", booking_key=booking_key,
         disbursement_method="supplier" if supplier else "wallet",
         supplier_name=supplier.name.strip() if supplier else None,
         supplier_account=supplier.account.strip() if supplier else None,
         supplier_country=supplier.country.strip().upper() if supplier else None, start_on=start_on,
-        maturity_on=start_on + timedelta(days=offer.tenor_days), interest_accrued_until=None,
+        maturity_on=start_on + timedelta(days=tenor_days), interest_accrued_until=None,
         accrual_numerator=Decimal(0), interest_accrued_amount=Decimal(0),
         interest_split_version=schedules.CURRENT_INTEREST_SPLIT.version,
         funder_interest_share=schedules.CURRENT_INTEREST_SPLIT.funder_share,
@@ -112,7 +140,7 @@ def book(session: Session, context: audit.AuditContext, offer_id: uuid.UUID, ide
                      "status": loan.status,
                      **({"disbursement_method": "supplier", "supplier": loan.supplier_name}
                         if supplier else {})})
-    return loan, True
+    return loan
 
 
 def replan(session: Session, loan: Loan, start_on: date) -> schedules.Schedule:
