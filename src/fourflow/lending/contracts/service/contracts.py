@@ -49,6 +49,7 @@ from fourflow.lending.contracts.errors import (
     SigningCodesTooMany,
     SigningNeedsBrowserSession,
 )
+from fourflow.lending.contracts.events import CONTRACT_COUNTERSIGNED
 from fourflow.lending.contracts.models import ContractSigningCode, LendingContract
 from fourflow.lending.contracts.service import pki, signing
 from fourflow.lending.contracts.service.document import render_contract
@@ -75,8 +76,6 @@ MAX_FAILED_ATTEMPTS = 5
 # (MAX_FAILED_ATTEMPTS per code) an attacker holding the session gets.
 MAX_CODES_PER_HOUR = 5
 SEND_SIGNING_CODE_TASK = "contracts:send_signing_code"
-# Published when the platform countersigns: the contract now carries both signatures.
-CONTRACT_COUNTERSIGNED = "lending:contract:countersigned"
 
 ORIGINATION_FEE = N_("Origination fee")
 INSURED_BY = N_("{cover} by {insurer}, premium")

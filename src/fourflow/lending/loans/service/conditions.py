@@ -36,6 +36,7 @@ from fourflow.core.errors import FourflowError
 from fourflow.core.i18n import N_, Language, translate
 from fourflow.core.money import Money
 from fourflow.lending.applications import service as applications
+from fourflow.lending.contracts.events import CONTRACT_COUNTERSIGNED
 from fourflow.lending.contracts.service import contracts
 from fourflow.lending.loans import repository
 from fourflow.lending.loans.errors import (
@@ -347,5 +348,5 @@ def _on_tracking_ingested(session: Session, event: events.DomainEvent) -> None:
             evaluate_loan(session, context, loan_id, ConditionEvent.SHIPMENT_TRACKING)
 
 
-events.subscribe(contracts.CONTRACT_COUNTERSIGNED, _on_contract_countersigned)
+events.subscribe(CONTRACT_COUNTERSIGNED, _on_contract_countersigned)
 events.subscribe(tradedata.TRACKING_EVENTS_INGESTED, _on_tracking_ingested)
