@@ -121,7 +121,7 @@ def test_operations_are_refused_naming_the_unmet_conditions_and_nothing_changes(
         "The loan cannot be disbursed yet: All signatures present, Financed goods arrived at the warehouse "
         "not met.")
     assert refused.value.localised("zh_Hans") == (
-        "贷款尚不能放款：所有签署已完成、融资货物已到达仓库尚未满足。")
+        "贷款尚不能放款：合同双方签署齐全、融资货物已到达仓库尚未满足。")
     assert rows(demo) == before  # no evaluation, no entry, no audit
     demo.refresh(loan)
     assert loan.status == "awaiting_disbursement"
