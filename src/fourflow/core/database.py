@@ -66,6 +66,13 @@ def locked(statement: Select[Row]) -> Select[Row]:
     return statement.with_for_update().execution_options(populate_existing=True)
 
 
+def advisory_lock(session: Session, key: str, *, shared: bool = False) -> None:
+    """A transaction-scoped advisory lock named by ``key``: serialises work that has no row to lock
+    (yet), until the transaction ends. Shared holders exclude only the exclusive one."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    session.execute(text(f"SELECT {function}(hashtextextended(:key, 0))"), {"key": key})
+
+
 WROTE = "fourflow_wrote"
 
 

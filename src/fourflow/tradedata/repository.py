@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from fourflow.core.database import advisory_lock
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.tradedata.models import (
     DerivedFigure,
@@ -250,8 +251,7 @@ def copy_text_line(values: tuple[Any, ...]) -> str:
 def lock_seller_ingest(session: Session, seller_organisation_id: uuid.UUID) -> None:
     """One ingest per seller at a time (until the transaction ends): two uploads of the same
     file must not both see a key as new."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"tradedata:ingest:{seller_organisation_id}"})
+    advisory_lock(session, f"tradedata:ingest:{seller_organisation_id}")
 
 
 def _driver(session: Session) -> psycopg.Connection[Any]:

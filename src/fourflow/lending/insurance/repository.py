@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from fourflow.core.database import locked
+from fourflow.core.database import advisory_lock, locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.insurance.models import InsuranceClaim, InsurancePolicy, InsuranceQuote
 
@@ -120,5 +120,4 @@ def claim_ids_with_status(session: Session, status: str) -> list[uuid.UUID]:
 
 def lock_offer_quotes(session: Session, offer_id: uuid.UUID) -> None:
     """Quotes of one offer are asked for one at a time (two page views would otherwise both insert)."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"lending:insurance:offer:{offer_id}"})
+    advisory_lock(session, f"lending:insurance:offer:{offer_id}")

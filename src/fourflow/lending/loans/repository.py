@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from fourflow.core.database import locked
+from fourflow.core.database import advisory_lock, locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.lending.loans.models import (
     DailyAdvance,
@@ -47,8 +47,7 @@ def add(session: Session, row: Loan | LoanInstalment | LoanRepayment | LoanCondi
 def lock_offer(session: Session, offer_id: uuid.UUID) -> None:
     """Bookings of one offer queue here until the transaction ends (the offer row belongs to
     applications; a transaction-scoped advisory lock on its id serialises without touching it)."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"lending:loan:offer:{offer_id}"})
+    advisory_lock(session, f"lending:loan:offer:{offer_id}")
 
 
 def loan(session: Session, loan_id: uuid.UUID, seller_organisation_id: uuid.UUID | None, *,
@@ -218,8 +217,7 @@ def enrolled(session: Session, seller_organisation_id: uuid.UUID, *,
 
 def lock_enrolling(session: Session, seller_organisation_id: uuid.UUID) -> None:
     """Enrolments of one seller queue here (there is no row to lock before the first)."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"lending:daily-advance:enrol:{seller_organisation_id}"})
+    advisory_lock(session, f"lending:daily-advance:enrol:{seller_organisation_id}")
 
 
 def enrolled_seller_ids(session: Session) -> list[uuid.UUID]:

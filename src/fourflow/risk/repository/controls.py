@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fourflow.core.database import locked
+from fourflow.core.database import advisory_lock, locked
 from fourflow.core.pagination import Page, PageRequest, fetch_page
 from fourflow.risk.models import SellerControl
 
@@ -17,9 +17,7 @@ def serialise_drawdowns(session: Session, seller_organisation_id: uuid.UUID, *, 
     """The seller's drawdown lock, to the end of the transaction: pay-outs share it, imposing a hold
     takes it alone. A pay-out that found no hold commits before a hold can be imposed; one that
     starts while a hold is being imposed waits for it and then reads it."""
-    function = "pg_advisory_xact_lock_shared" if paying_out else "pg_advisory_xact_lock"
-    session.execute(text(f"SELECT {function}(hashtextextended(:key, 0))"),
-                    {"key": f"risk:drawdowns:{seller_organisation_id}"})
+    advisory_lock(session, f"risk:drawdowns:{seller_organisation_id}", shared=paying_out)
 
 
 def add(session: Session, control: SellerControl) -> None:
