@@ -170,9 +170,7 @@ def _chart(session: Session, principal: Principal, currency: str | None) -> dict
 def _daily_advance(session: Session, principal: Principal) -> dict[str, Any] | None:
     """The panel's figures, or None when the seller has no receivables facility and no advances."""
     summary = loans.summary(session, principal.organisation_id)
-    facility = next((loan for loan in loans.list_loans(session, principal.organisation_id, "active",
-                                                      PageRequest(page=1, page_size=50)).items
-                     if loan.product in DAILY_ADVANCE_TERMS), None)
+    facility = loans.advance_facility(session, principal.organisation_id)
     if summary.enrolment is None and facility is None and not summary.recent:
         return None
     terms = DAILY_ADVANCE_TERMS["receivables_financing"]
@@ -180,6 +178,8 @@ def _daily_advance(session: Session, principal: Principal) -> dict[str, Any] | N
             "may_change": principal.can(Permission.REQUEST_CREDIT_DECISION),
             "share": summary.enrolment.advance_share if summary.enrolment else terms.advance_share,
             "fee_rate": summary.enrolment.fee_rate if summary.enrolment else terms.fee_rate}
+
+
 def line_view(session: Session, line: Any, *, error: str | None = None, notice: str | None = None,
               amount: str = "") -> dict[str, Any]:
     """The credit line panel: limit, drawn, available (the bar), term, why draws are stopped, the

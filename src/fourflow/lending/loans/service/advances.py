@@ -190,11 +190,18 @@ def _facility(session: Session, seller_organisation_id: uuid.UUID, loan_id: uuid
         if loan.status != "active":
             raise ReceivablesFacilityMissing(field="loan_id")
         return loan
+    facility = advance_facility(session, seller_organisation_id)
+    if facility is None:
+        raise ReceivablesFacilityMissing(field="loan_id")
+    return facility
+
+
+def advance_facility(session: Session, seller_organisation_id: uuid.UUID) -> Loan | None:
+    """The active loan a daily advance would run under: the newest disbursed of the products that
+    offer one, or None."""
     facilities = [loan for loan in repository.active_loans_of_seller(session, seller_organisation_id)
                   if loan.product in DAILY_ADVANCE_TERMS]
-    if not facilities:
-        raise ReceivablesFacilityMissing(field="loan_id")
-    return facilities[-1]  # the newest disbursed
+    return facilities[-1] if facilities else None
 
 
 # The morning's advance -------------------------------------------------------------------------------
